@@ -1,0 +1,40 @@
+"""Every default number and name runsapi uses, in one place."""
+
+from __future__ import annotations
+
+DEFAULT_BASE_URL = "https://api.wandb.ai"
+GRAPHQL_PATH = "/graphql"
+
+# Timeouts, in seconds. Connecting should be quick; large pages of runs or history can
+# take a while to compute on the server, so reads get more room (the official client's
+# 19 s limit is a common complaint).
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 60.0
+DEFAULT_WRITE_TIMEOUT = 60.0
+DEFAULT_POOL_TIMEOUT = 10.0
+
+# Retries: bounded both in attempts and in total time, unlike the official client, whose
+# retry loop can run for a very long time on a persistent 5xx.
+DEFAULT_MAX_RETRIES = 4
+DEFAULT_RETRY_DEADLINE = 120.0
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+RETRY_JITTER = 0.25
+# A Retry-After longer than this is not waited for: the error is raised instead.
+MAX_RETRY_AFTER = 60.0
+
+# Connection pool per Api.
+MAX_CONNECTIONS = 20
+MAX_KEEPALIVE_CONNECTIONS = 10
+
+# Request extension keys (per-request settings carried on httpx.Request.extensions).
+RETRY_POLICY_EXTENSION = "runsapi.retry_policy"
+OPERATION_EXTENSION = "runsapi.operation"
+
+# The header naming the GraphQL operation, for server logs and proxies.
+OPERATION_HEADER = "X-Runsapi-Operation"
+
+ENV_API_KEY = "WANDB_API_KEY"
+ENV_BASE_URL = "WANDB_BASE_URL"
+ENV_ENTITY = "WANDB_ENTITY"
+ENV_PROJECT = "WANDB_PROJECT"

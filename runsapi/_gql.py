@@ -1,0 +1,170 @@
+"""The one door to the generated client: typed operations with runsapi's errors and retries.
+
+`GraphQLClient` is the generated `GeneratedClient` (one typed method per operation in
+queries/) sending through a `RetryingSender`, with every failure mapped onto the
+runsapi error tree. No other module imports `runsapi_generated`'s client.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import httpx
+import pydantic
+from runsapi_generated.client import GeneratedClient
+
+from runsapi._constants import OPERATION_EXTENSION, OPERATION_HEADER
+from runsapi._exceptions import (
+    error_for_deadline,
+    error_for_graphql,
+    error_for_invalid_body,
+    error_for_response_shape,
+    error_for_status,
+    error_for_transport,
+    graphql_error_details,
+)
+from runsapi._retry import RetryPolicy
+from runsapi._transport import DeadlineExceeded, RetryingSender
+from runsapi._types import NOT_GIVEN, NotGiven
+
+_T = TypeVar("_T")
+
+
+class _GraphQLHTTP:
+    """The `http_client` the generated client posts through (its HttpClient protocol)."""
+
+    def __init__(
+        self, sender: RetryingSender, *, timeout: httpx.Timeout | NotGiven, secret: str | None
+    ) -> None:
+        self.sender = sender
+        self.timeout = timeout
+        self.secret = secret
+
+    def post(
+        self,
+        url: Any,
+        json: Any = None,
+        data: Any = None,
+        files: Any = None,
+        headers: Any = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        # The generated client only ever posts a JSON body: `data`, `files` and `headers`
+        # are part of its HttpClient protocol but unused.
+        operation = json.get("operationName") if isinstance(json, dict) else None
+        query = json.get("query", "") if isinstance(json, dict) else ""
+        request = self.sender.client.build_request(
+            "POST",
+            url,
+            json=json,
+            headers={OPERATION_HEADER: operation} if operation else None,
+            timeout=(
+                httpx.USE_CLIENT_DEFAULT if isinstance(self.timeout, NotGiven) else self.timeout
+            ),
+            extensions={OPERATION_EXTENSION: operation},
+        )
+        try:
+            return self.sender.send(request, idempotent=not _is_mutation(query))
+        except httpx.TransportError as exc:
+            raise error_for_transport(exc, operation=operation, secret=self.secret) from exc
+        except DeadlineExceeded as exc:
+            raise error_for_deadline(operation, exc.deadline) from exc
+
+    def close(self) -> None:
+        self.sender.client.close()
+
+
+def _is_mutation(query: str) -> bool:
+    for line in query.splitlines():
+        words = line.split()
+        if words and not words[0].startswith("#"):
+            return words[0] == "mutation"
+    return False
+
+
+class GraphQLClient(GeneratedClient):
+    """One typed method per operation in queries/, raising only runsapi errors.
+
+    Create one per `Api`; it is thread-safe (httpx.Client is) and `with_options` copies
+    share its connection pool.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        sender: RetryingSender,
+        *,
+        secret: str | None = None,
+        timeout: httpx.Timeout | NotGiven = NOT_GIVEN,
+    ) -> None:
+        self._http = _GraphQLHTTP(sender, timeout=timeout, secret=secret)
+        super().__init__(url=url, http_client=self._http)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> GraphQLClient:
+        """A copy with another timeout and/or retries, sharing this one's connection pool.
+
+        `timeout=None` disables the timeout; `max_retries` replaces the policy's count.
+        """
+        http = self._http
+        policy = retry_policy or http.sender.policy
+        if max_retries is not None:
+            policy = dataclasses.replace(policy, max_retries=max_retries)
+        return GraphQLClient(
+            self.url,
+            dataclasses.replace(http.sender, policy=policy),
+            secret=http.secret,
+            timeout=http.timeout if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
+        )
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._http.sender.policy
+
+    def get_data(self, response: Any) -> dict[str, Any]:
+        response = cast(httpx.Response, response)
+        operation = response.request.extensions.get(OPERATION_EXTENSION)
+        secret = self._http.secret
+        if not response.is_success:
+            raise error_for_status(response, operation=operation, secret=secret)
+        try:
+            payload = response.json()
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+        if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
+            raise error_for_invalid_body(response, operation=operation, secret=secret)
+        data = payload.get("data")
+        details = graphql_error_details(payload)
+        if details:
+            raise error_for_graphql(details, data, operation=operation, secret=secret)
+        if not isinstance(data, dict):
+            raise error_for_invalid_body(response, operation=operation, secret=secret)
+        return data
+
+
+def _mapping_validation_errors(method: Callable[..., _T]) -> Callable[..., _T]:
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> _T:
+        try:
+            return method(*args, **kwargs)
+        except pydantic.ValidationError as exc:
+            # The title is the result model's name, which codegen names after the operation.
+            raise error_for_response_shape(exc, operation=exc.title) from exc
+
+    return wrapper
+
+
+# Each generated method ends with `Result.model_validate(data)`; wrap them all so that a
+# response of the wrong shape raises ResponseValidationError, not pydantic's error. The
+# wrappers keep the generated signatures, which type checkers read from GeneratedClient.
+for _name, _member in vars(GeneratedClient).items():
+    if not _name.startswith("_") and callable(_member):
+        setattr(GraphQLClient, _name, _mapping_validation_errors(_member))

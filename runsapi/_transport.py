@@ -1,0 +1,172 @@
+"""HTTP plumbing: the configured httpx.Client, API-key auth, and the retry loop.
+
+This module knows URLs, headers, status codes and bytes, and nothing about runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+from runsapi._constants import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_POOL_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_WRITE_TIMEOUT,
+    MAX_CONNECTIONS,
+    MAX_KEEPALIVE_CONNECTIONS,
+    OPERATION_EXTENSION,
+)
+from runsapi._responses import parse_retry_after
+from runsapi._retry import RetryPolicy
+from runsapi._version import __version__
+
+logger = logging.getLogger("runsapi")
+
+USER_AGENT = f"runsapi/{__version__}"
+
+DEFAULT_TIMEOUT = httpx.Timeout(
+    connect=DEFAULT_CONNECT_TIMEOUT,
+    read=DEFAULT_READ_TIMEOUT,
+    write=DEFAULT_WRITE_TIMEOUT,
+    pool=DEFAULT_POOL_TIMEOUT,
+)
+
+
+class ApiKeyAuth(httpx.Auth):
+    """HTTP basic auth `api:<key>`, sent only to URLs under the API's base URL.
+
+    W&B hands out presigned storage URLs for files; those must not receive the key.
+    """
+
+    def __init__(self, api_key: str, base_url: str) -> None:
+        self._header = httpx.BasicAuth("api", api_key)
+        base = httpx.URL(base_url)
+        self._scheme, self._host, self._port = base.scheme, base.host, base.port
+        self._path = base.path.rstrip("/")
+
+    def covers(self, url: httpx.URL) -> bool:
+        """Whether `url` is under the base URL (same scheme, host, port and path prefix)."""
+        return (url.scheme, url.host, url.port) == (self._scheme, self._host, self._port) and (
+            url.path == self._path or url.path.startswith(self._path + "/")
+        )
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self.covers(request.url):
+            yield from self._header.auth_flow(request)
+        else:
+            yield request
+
+    def __repr__(self) -> str:
+        return "ApiKeyAuth(api_key=[REDACTED])"
+
+
+def build_http_client(
+    *,
+    base_url: str,
+    api_key: str | None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    transport: httpx.BaseTransport | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.Client:
+    """The httpx.Client one `Api` uses for all its requests (one connection pool)."""
+    return httpx.Client(
+        auth=ApiKeyAuth(api_key, base_url) if api_key else None,
+        headers={"User-Agent": USER_AGENT, **(headers or {})},
+        timeout=timeout,
+        limits=httpx.Limits(
+            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_KEEPALIVE_CONNECTIONS
+        ),
+        transport=transport,
+        follow_redirects=False,
+    )
+
+
+@dataclass(frozen=True)
+class RetryingSender:
+    """Sends requests through an httpx.Client, retrying as a RetryPolicy decides.
+
+    The only place in runsapi that sleeps. A request is sent at most
+    `policy.max_retries + 1` times, and no retry starts after `policy.deadline`; each
+    attempt's timeouts are shortened so that it cannot run past the deadline either.
+    """
+
+    client: httpx.Client
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+    def send(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
+        """The final response (which may be an error status), after any retries.
+
+        Raises the last httpx.TransportError when no attempt got a response, or
+        DeadlineExceeded when the deadline ran out between attempts.
+        """
+        policy = self.policy
+        started = self.clock()
+        retries_done = 0
+        while True:
+            remaining = (
+                None if policy.deadline is None else policy.deadline - (self.clock() - started)
+            )
+            if remaining is not None:
+                if remaining <= 0:
+                    raise DeadlineExceeded(policy.deadline or 0.0)
+                _cap_timeouts(request, remaining)
+            try:
+                outcome: httpx.Response | httpx.TransportError = self.client.send(request)
+            except httpx.TransportError as exc:
+                outcome = exc
+            if isinstance(outcome, httpx.Response) and outcome.is_success:
+                return outcome
+            if not policy.should_retry(outcome, retries_done=retries_done, idempotent=idempotent):
+                if isinstance(outcome, Exception):
+                    raise outcome
+                return outcome
+            retry_after = (
+                parse_retry_after(outcome.headers) if isinstance(outcome, httpx.Response) else None
+            )
+            wait = policy.delay(retries_done, retry_after)
+            if policy.deadline is not None and self.clock() - started + wait >= policy.deadline:
+                if isinstance(outcome, Exception):
+                    raise outcome
+                return outcome
+            if isinstance(outcome, httpx.Response):
+                outcome.close()
+            retries_done += 1
+            logger.warning(
+                "%s: %s; retry %d of %d in %.2f s",
+                request.extensions.get(OPERATION_EXTENSION)
+                or f"{request.method} {request.url.path}",
+                _describe(outcome),
+                retries_done,
+                policy.max_retries,
+                wait,
+            )
+            self.sleep(wait)
+
+
+class DeadlineExceeded(Exception):
+    """Internal: the retry deadline ran out before another attempt could start."""
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__(f"retry deadline of {deadline:g} s exceeded")
+        self.deadline = deadline
+
+
+def _cap_timeouts(request: httpx.Request, remaining: float) -> None:
+    timeouts = dict(request.extensions.get("timeout") or {})
+    request.extensions["timeout"] = {
+        key: remaining if value is None else min(value, remaining)
+        for key, value in (timeouts or dict.fromkeys(("connect", "read", "write", "pool"))).items()
+    }
+
+
+def _describe(outcome: httpx.Response | Exception) -> str:
+    if isinstance(outcome, httpx.Response):
+        return f"HTTP {outcome.status_code}"
+    return type(outcome).__name__
