@@ -6,6 +6,7 @@ This module knows URLs, headers, status codes and bytes, and nothing about runs.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
@@ -86,6 +87,26 @@ def build_http_client(
     )
 
 
+class RateLimitGate:
+    """Holds every request of one client back while the server asks for a pause.
+
+    When one request is answered 429 with Retry-After, its siblings on other threads
+    would hit the same limit; they wait out the same pause instead.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until = 0.0
+
+    def close_for(self, seconds: float, clock: Callable[[], float]) -> None:
+        with self._lock:
+            self._until = max(self._until, clock() + seconds)
+
+    def time_left(self, clock: Callable[[], float]) -> float:
+        with self._lock:
+            return max(self._until - clock(), 0.0)
+
+
 @dataclass(frozen=True)
 class RetryingSender:
     """Sends requests through an httpx.Client, retrying as a RetryPolicy decides.
@@ -99,39 +120,28 @@ class RetryingSender:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    gate: RateLimitGate = field(default_factory=RateLimitGate)
+    """Shared by the copies `with_options` makes, so a 429 pauses them all."""
 
     def send(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
         """The final response (which may be an error status), after any retries.
 
         Raises the last httpx.TransportError when no attempt got a response, or
-        DeadlineExceeded when the deadline ran out between attempts.
+        DeadlineExceeded when the deadline ran out while waiting to send.
         """
-        policy = self.policy
         started = self.clock()
         retries_done = 0
         while True:
-            remaining = (
-                None if policy.deadline is None else policy.deadline - (self.clock() - started)
-            )
-            if remaining is not None:
-                if remaining <= 0:
-                    raise DeadlineExceeded(policy.deadline or 0.0)
-                _cap_timeouts(request, remaining)
+            self._wait_at_gate(started)
+            self._fit_into_deadline(request, started)
             try:
                 outcome: httpx.Response | httpx.TransportError = self.client.send(request)
             except httpx.TransportError as exc:
                 outcome = exc
             if isinstance(outcome, httpx.Response) and outcome.is_success:
                 return outcome
-            if not policy.should_retry(outcome, retries_done=retries_done, idempotent=idempotent):
-                if isinstance(outcome, Exception):
-                    raise outcome
-                return outcome
-            retry_after = (
-                parse_retry_after(outcome.headers) if isinstance(outcome, httpx.Response) else None
-            )
-            wait = policy.delay(retries_done, retry_after)
-            if policy.deadline is not None and self.clock() - started + wait >= policy.deadline:
+            wait = self._delay_before_retry(outcome, retries_done, idempotent, started)
+            if wait is None:
                 if isinstance(outcome, Exception):
                     raise outcome
                 return outcome
@@ -144,10 +154,58 @@ class RetryingSender:
                 or f"{request.method} {request.url.path}",
                 _describe(outcome),
                 retries_done,
-                policy.max_retries,
+                self.policy.max_retries,
                 wait,
             )
             self.sleep(wait)
+
+    def _remaining(self, started: float) -> float | None:
+        deadline = self.policy.deadline
+        return None if deadline is None else deadline - (self.clock() - started)
+
+    def _wait_at_gate(self, started: float) -> None:
+        paused = self.gate.time_left(self.clock)
+        while paused > 0:
+            remaining = self._remaining(started)
+            if remaining is not None and paused >= remaining:
+                raise DeadlineExceeded(self.policy.deadline or 0.0)
+            self.sleep(paused)
+            paused = self.gate.time_left(self.clock)
+
+    def _fit_into_deadline(self, request: httpx.Request, started: float) -> None:
+        """Shorten the attempt's timeouts so that it cannot end past the deadline."""
+        remaining = self._remaining(started)
+        if remaining is None:
+            return
+        if remaining <= 0:
+            raise DeadlineExceeded(self.policy.deadline or 0.0)
+        timeouts = request.extensions.get("timeout") or dict.fromkeys(
+            ("connect", "read", "write", "pool")
+        )
+        request.extensions["timeout"] = {
+            key: remaining if value is None else min(value, remaining)
+            for key, value in timeouts.items()
+        }
+
+    def _delay_before_retry(
+        self,
+        outcome: httpx.Response | Exception,
+        retries_done: int,
+        idempotent: bool,
+        started: float,
+    ) -> float | None:
+        """Seconds to wait before retrying after `outcome`, or None to give up."""
+        policy = self.policy
+        if not policy.should_retry(outcome, retries_done=retries_done, idempotent=idempotent):
+            return None
+        response = outcome if isinstance(outcome, httpx.Response) else None
+        wait = policy.delay(retries_done, parse_retry_after(response.headers) if response else None)
+        remaining = self._remaining(started)
+        if remaining is not None and wait >= remaining:
+            return None
+        if response is not None and response.status_code == 429:
+            self.gate.close_for(wait, self.clock)
+        return wait
 
 
 class DeadlineExceeded(Exception):
@@ -156,14 +214,6 @@ class DeadlineExceeded(Exception):
     def __init__(self, deadline: float) -> None:
         super().__init__(f"retry deadline of {deadline:g} s exceeded")
         self.deadline = deadline
-
-
-def _cap_timeouts(request: httpx.Request, remaining: float) -> None:
-    timeouts = dict(request.extensions.get("timeout") or {})
-    request.extensions["timeout"] = {
-        key: remaining if value is None else min(value, remaining)
-        for key, value in (timeouts or dict.fromkeys(("connect", "read", "write", "pool"))).items()
-    }
 
 
 def _describe(outcome: httpx.Response | Exception) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -223,3 +224,33 @@ def test_the_key_is_not_in_reprs() -> None:
     request = client.build_request("POST", "http://127.0.0.1:1/graphql")
     for text in (repr(client), repr(client.auth), repr(sender), repr(request.headers)):
         assert API_KEY not in text
+
+
+def test_a_rate_limit_pauses_sibling_requests_too() -> None:
+    sender, seen, clock = make_sender(
+        [
+            httpx.Response(429, headers={"Retry-After": "5"}),
+            httpx.Response(200, json={}),
+            httpx.Response(200, json={}),
+            httpx.Response(200, json={}),
+        ]
+    )
+    sibling = dataclasses.replace(sender, policy=RetryPolicy(max_retries=0))
+    sender.send(post(), idempotent=True)
+    assert clock.sleeps == [5.0]
+    # The gate is open again once the pause is over: the sibling sends at once.
+    sibling.send(post(), idempotent=True)
+    assert clock.sleeps == [5.0]
+    assert len(seen) == 3
+
+    sender.gate.close_for(3.0, clock)
+    sibling.send(post(), idempotent=True)
+    assert clock.sleeps == [5.0, 3.0]
+
+
+def test_a_pause_longer_than_the_deadline_is_not_waited_for() -> None:
+    sender, seen, clock = make_sender([httpx.Response(200, json={})], RetryPolicy(deadline=2.0))
+    sender.gate.close_for(30.0, clock)
+    with pytest.raises(DeadlineExceeded):
+        sender.send(post(), idempotent=True)
+    assert seen == []
