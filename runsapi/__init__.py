@@ -17,6 +17,7 @@ from runsapi._exceptions import (
     RateLimitError,
     ResponseValidationError,
     RunsApiError,
+    UsageError,
 )
 from runsapi._retry import NO_RETRIES, RetryPolicy
 from runsapi._version import __version__
@@ -40,5 +41,6 @@ __all__ = [
     "ResponseValidationError",
     "RetryPolicy",
     "RunsApiError",
+    "UsageError",
     "__version__",
 ]

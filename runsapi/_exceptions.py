@@ -1,6 +1,7 @@
 """The runsapi error tree, and the one place that maps failures onto it.
 
     RunsApiError
+    ├── UsageError                 bad arguments or configuration, raised before any request
     ├── APIConnectionError         no HTTP response: refused, reset or dropped connection
     │   └── APITimeoutError        connect, read, write or pool timeout; deadline exceeded
     ├── APIStatusError             the server answered with a non-2xx status
@@ -42,6 +43,10 @@ class RunsApiError(Exception):
         super().__init__(message)
         self.message = message
         """The human-readable message, also given by `str()`."""
+
+
+class UsageError(RunsApiError, ValueError):
+    """An argument or setting is wrong; raised before any request is sent."""
 
 
 class APIConnectionError(RunsApiError):

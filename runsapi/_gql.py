@@ -15,7 +15,13 @@ from typing import Any, TypeVar, cast
 import httpx
 import pydantic
 from runsapi_generated.client import GeneratedClient
+from runsapi_generated.fragments import FullRunFragment as FullRun
+from runsapi_generated.fragments import LightRunFragment as LightRun
+from runsapi_generated.fragments import ProjectFragment as ProjectData
+from runsapi_generated.fragments import UserFragment as UserData
+from runsapi_generated.input_types import UpdateRunStateInput
 
+from runsapi._config import Settings
 from runsapi._constants import OPERATION_EXTENSION, OPERATION_HEADER
 from runsapi._exceptions import (
     error_for_deadline,
@@ -27,10 +33,51 @@ from runsapi._exceptions import (
     graphql_error_details,
 )
 from runsapi._retry import RetryPolicy
-from runsapi._transport import DeadlineExceeded, RetryingSender
+from runsapi._transport import (
+    USER_AGENT,
+    ApiKeyAuth,
+    DeadlineExceeded,
+    RetryingSender,
+    build_http_client,
+)
 from runsapi._types import NOT_GIVEN, NotGiven
 
+__all__ = [
+    "FullRun",
+    "GraphQLClient",
+    "LightRun",
+    "ProjectData",
+    "UpdateRunStateInput",
+    "UserData",
+    "connect",
+]
+
 _T = TypeVar("_T")
+
+
+def connect(
+    settings: Settings,
+    *,
+    http_client: httpx.Client | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> GraphQLClient:
+    """The GraphQL client for `settings`, over a new httpx.Client or the one given.
+
+    A given client keeps its own settings; runsapi adds only API-key auth (to URLs under
+    the base URL), its User-Agent and its retry policy.
+    """
+    if http_client is None:
+        http_client = build_http_client(
+            base_url=settings.base_url,
+            api_key=settings.api_key,
+            timeout=settings.timeout,
+            transport=transport,
+        )
+        auth = None
+    else:
+        auth = ApiKeyAuth(settings.api_key, settings.base_url) if settings.api_key else None
+    sender = RetryingSender(http_client, settings.retry_policy, auth=auth)
+    return GraphQLClient(settings.graphql_url, sender, secret=settings.api_key)
 
 
 class _GraphQLHTTP:
@@ -60,7 +107,7 @@ class _GraphQLHTTP:
             "POST",
             url,
             json=json,
-            headers={OPERATION_HEADER: operation} if operation else None,
+            headers={"User-Agent": USER_AGENT, OPERATION_HEADER: operation or ""},
             timeout=(
                 httpx.USE_CLIENT_DEFAULT if isinstance(self.timeout, NotGiven) else self.timeout
             ),

@@ -122,6 +122,8 @@ class RetryingSender:
     clock: Callable[[], float] = time.monotonic
     gate: RateLimitGate = field(default_factory=RateLimitGate)
     """Shared by the copies `with_options` makes, so a 429 pauses them all."""
+    auth: httpx.Auth | None = None
+    """Auth for a client that was given rather than built here (which has its own)."""
 
     def send(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
         """The final response (which may be an error status), after any retries.
@@ -135,7 +137,9 @@ class RetryingSender:
             self._wait_at_gate(started)
             self._fit_into_deadline(request, started)
             try:
-                outcome: httpx.Response | httpx.TransportError = self.client.send(request)
+                outcome: httpx.Response | httpx.TransportError = self.client.send(
+                    request, auth=self.auth if self.auth is not None else httpx.USE_CLIENT_DEFAULT
+                )
             except httpx.TransportError as exc:
                 outcome = exc
             if isinstance(outcome, httpx.Response) and outcome.is_success:

@@ -1,0 +1,76 @@
+"""JSON as W&B uses it: JSONString fields, NaN and Infinity, and the config's value wrapping."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from runsapi._exceptions import ResponseValidationError
+
+# Config keys W&B writes for itself; shown in `rawconfig`, hidden from `config`.
+INTERNAL_CONFIG_KEYS = frozenset({"_wandb", "wandb_version"})
+
+
+def decode_object(text: str | None, *, what: str) -> dict[str, Any]:
+    """Decode a JSONString field into a dict. None and "" give {}.
+
+    NaN, Infinity and -Infinity tokens decode to floats, kept distinct from null.
+    """
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        try:  # W&B writes raw control characters (tabs) into some strings.
+            value = json.loads(text, strict=False)
+        except ValueError as exc:
+            raise ResponseValidationError(
+                f"{what} is not valid JSON: {exc}", operation=None, error=None
+            ) from exc
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ResponseValidationError(
+            f"{what} should be a JSON object, got {type(value).__name__}",
+            operation=None,
+            error=None,
+        )
+    return value
+
+
+def _default(value: object) -> object:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    for attribute in ("tolist", "item"):  # numpy arrays and scalars, without importing numpy
+        method = getattr(value, attribute, None)
+        if callable(method):
+            return method()
+    raise TypeError(f"{type(value).__name__} values cannot be stored as JSON: {value!r}")
+
+
+def encode(value: object) -> str:
+    """Compact JSON, writing non-finite floats as NaN/Infinity/-Infinity as W&B does."""
+    return json.dumps(value, separators=(",", ":"), allow_nan=True, default=_default)
+
+
+def unwrap_config(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """`{"lr": {"value": 0.1, "desc": None}, "_wandb": {...}}` -> `{"lr": 0.1}`."""
+    return {
+        key: item["value"] if isinstance(item, dict) and "value" in item else item
+        for key, item in raw.items()
+        if key not in INTERNAL_CONFIG_KEYS
+    }
+
+
+def wrap_config(config: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored form of `config`: each value wrapped, internal keys kept from `raw`."""
+    wrapped = {key: raw[key] for key in INTERNAL_CONFIG_KEYS if key in raw}
+    for key, value in config.items():
+        previous = raw.get(key)
+        desc = previous.get("desc") if isinstance(previous, dict) else None
+        wrapped[key] = {"value": value, "desc": desc}
+    return wrapped

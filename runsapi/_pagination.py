@@ -1,0 +1,208 @@
+"""The one paginator: walks a cursor-paginated GraphQL connection, page by page.
+
+A collection (runs, files, artifacts, projects) supplies only "fetch the page after this
+cursor" and "turn a node into an item". The paginator loads pages on demand, keeps what it
+loaded, de-duplicates by id (rows inserted while paging can shift a page boundary), and
+refuses a cursor that does not advance instead of looping forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar, overload
+
+from runsapi._exceptions import PaginationError, UsageError
+
+logger = logging.getLogger("runsapi")
+
+N = TypeVar("N")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[N]):
+    """One page of a connection, as the server sent it."""
+
+    nodes: Sequence[N]
+    next_cursor: str | None
+    """The cursor to pass to get the following page."""
+    has_next: bool
+    total: int | None = None
+    """The connection's total count, when the server reports one."""
+
+
+FetchPage = Callable[[str | None, int], Page[N]]
+"""fetch(cursor, page_size) -> Page; cursor None means the first page."""
+
+
+def check_page_size(per_page: int, *, name: str = "per_page") -> int:
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
+        raise UsageError(f"{name} must be a positive integer, got {per_page!r}")
+    return per_page
+
+
+def check_limit(limit: int | None) -> int | None:
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise UsageError(f"limit must be a non-negative integer or None, got {limit!r}")
+    return limit
+
+
+class Paginator(Generic[N, T]):
+    """Lazily loaded, indexable items of a connection. Thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        fetch: FetchPage[N],
+        convert: Callable[[Sequence[N]], list[T]],
+        identity: Callable[[T], Hashable],
+        per_page: int,
+        limit: int | None = None,
+        cursor: str | None = None,
+        what: str = "items",
+    ) -> None:
+        self._fetch = fetch
+        self._convert = convert
+        self._identity = identity
+        self.per_page = check_page_size(per_page)
+        self.limit = check_limit(limit)
+        self._what = what
+        self._items: list[T] = []
+        self._seen: set[Hashable] = set()
+        self._cursor = cursor
+        self._more = True
+        self._total: int | None = None
+        self._pages_loaded = 0
+        self.duplicates_skipped = 0
+        """How many items a later page repeated (skipped, and logged)."""
+        self._lock = threading.RLock()
+
+    @property
+    def cursor(self) -> str | None:
+        """Where the next page starts; pass it back (`cursor=`) to resume later."""
+        return self._cursor
+
+    @property
+    def more(self) -> bool:
+        """Whether another page may exist (True before the first page is loaded)."""
+        with self._lock:
+            return self._more and not self._limit_reached()
+
+    @property
+    def loaded(self) -> list[T]:
+        """A copy of the items loaded so far, without loading more."""
+        with self._lock:
+            return list(self._items)
+
+    @property
+    def pages_loaded(self) -> int:
+        return self._pages_loaded
+
+    def total(self) -> int | None:
+        """The server's total count (loads the first page if needed); None if it has none."""
+        with self._lock:
+            if self._pages_loaded == 0:
+                self.load_next_page()
+            return self._total
+
+    def load_next_page(self) -> list[T]:
+        """Load one more page and return the items it added."""
+        with self._lock:
+            if not self.more:
+                return []
+            size = self.per_page
+            if self.limit is not None:
+                size = min(size, self.limit - len(self._items))
+            page = self._fetch(self._cursor, size)
+            self._pages_loaded += 1
+            if page.total is not None:
+                self._total = page.total
+            if page.has_next and (page.next_cursor is None or page.next_cursor == self._cursor):
+                raise PaginationError(
+                    f"the server said more {self._what} follow but gave "
+                    f"{'no cursor' if page.next_cursor is None else 'the same cursor again'} "
+                    f"after {len(self._items)} of them; stopping instead of looping"
+                )
+            added = self._add(self._convert(page.nodes))
+            self._cursor = page.next_cursor if page.next_cursor is not None else self._cursor
+            self._more = page.has_next
+            return added
+
+    def _add(self, items: list[T]) -> list[T]:
+        added = []
+        for item in items:
+            if self.limit is not None and len(self._items) >= self.limit:
+                break
+            key = self._identity(item)
+            if key in self._seen:
+                self.duplicates_skipped += 1
+                logger.warning("skipped %s %r, already listed on an earlier page", self._what, key)
+                continue
+            self._seen.add(key)
+            self._items.append(item)
+            added.append(item)
+        return added
+
+    def _limit_reached(self) -> bool:
+        return self.limit is not None and len(self._items) >= self.limit
+
+    def load_all(self) -> list[T]:
+        with self._lock:
+            while self.more:
+                self.load_next_page()
+            return list(self._items)
+
+    def _load_until(self, count: int) -> None:
+        with self._lock:
+            while len(self._items) < count and self.more:
+                self.load_next_page()
+
+    def __iter__(self) -> Iterator[T]:
+        index = 0
+        while True:
+            self._load_until(index + 1)
+            with self._lock:
+                if index >= len(self._items):
+                    return
+                item = self._items[index]
+            yield item
+            index += 1
+
+    def __len__(self) -> int:
+        """The number of items: the server's count (capped by `limit`), else all loaded."""
+        total = self.total()
+        if total is None:
+            return len(self.load_all())
+        return total if self.limit is None else min(total, self.limit)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            stop, start = index.stop, index.start
+            if (stop is None or stop < 0) or (start is not None and start < 0):
+                self.load_all()
+            else:
+                self._load_until(stop)
+            with self._lock:
+                return self._items[index]
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(
+                f"{self._what} indices must be integers or slices, not {type(index).__name__}"
+            )
+        if index < 0:
+            self.load_all()
+        else:
+            self._load_until(index + 1)
+        with self._lock:
+            try:
+                return self._items[index]
+            except IndexError:
+                raise IndexError(
+                    f"{self._what} index {index} out of range ({len(self._items)} {self._what})"
+                ) from None

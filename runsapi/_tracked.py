@@ -1,0 +1,152 @@
+"""Dict-like views over a run's config and summary that remember what was changed.
+
+Writes send only the changes, replayed onto the value re-read just before writing, so two
+writers that touch different keys both keep their changes (the official client re-sends
+the whole summary, and the last writer silently wins).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Final, final
+
+
+@final
+class _Deleted:
+    def __repr__(self) -> str:
+        return "DELETED"
+
+
+DELETED: Final = _Deleted()
+
+
+@dataclass(frozen=True)
+class Change:
+    """Set `path` to `value`, or delete it when `value` is DELETED."""
+
+    path: tuple[str, ...]
+    value: Any
+
+
+def apply_changes(base: Mapping[str, Any], changes: list[Change]) -> dict[str, Any]:
+    """A deep copy of `base` with `changes` replayed in order."""
+    result = copy.deepcopy(dict(base))
+    for change in changes:
+        *parents, leaf = change.path
+        node = result
+        for key in parents:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                if change.value is DELETED:
+                    break
+                child = node[key] = {}
+            node = child
+        else:
+            if change.value is DELETED:
+                node.pop(leaf, None)
+            else:
+                node[leaf] = copy.deepcopy(change.value)
+    return result
+
+
+class TrackedDict(MutableMapping[str, Any]):
+    """A mapping whose edits (nested ones included) are recorded as Changes.
+
+    Nested dicts come back as TrackedDict views of the same tree, so
+    `summary["best"]["acc"] = 0.9` is recorded as setting ("best", "acc"). Lists are
+    returned as they are: assign a new list to change one.
+    """
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        *,
+        changes: list[Change] | None = None,
+        prefix: tuple[str, ...] = (),
+    ) -> None:
+        self._root = data
+        self._changes: list[Change] = [] if changes is None else changes
+        self._prefix = prefix
+
+    def _node(self) -> dict[str, Any]:
+        node = self._root
+        for key in self._prefix:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                raise KeyError(".".join(self._prefix))
+            node = child
+        return node
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._node()[key]
+        if isinstance(value, dict):
+            return TrackedDict(self._root, changes=self._changes, prefix=(*self._prefix, key))
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"keys must be strings, got {type(key).__name__}")
+        if isinstance(value, TrackedDict):
+            value = value.to_dict()
+        self._node()[key] = copy.deepcopy(value)
+        self._changes.append(Change((*self._prefix, key), value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._node()[key]
+        self._changes.append(Change((*self._prefix, key), DELETED))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._node()))
+
+    def __len__(self) -> int:
+        return len(self._node())
+
+    def __repr__(self) -> str:
+        return repr(self._node())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self.to_dict() == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, independent copy of the (nested) contents."""
+        return copy.deepcopy(self._node())
+
+    @property
+    def changes(self) -> list[Change]:
+        """The edits not yet saved, oldest first."""
+        return list(self._changes)
+
+    def _reset(self, data: dict[str, Any]) -> None:
+        """Adopt freshly read contents and forget saved edits (root views only)."""
+        self._root.clear()
+        self._root.update(data)
+        self._changes.clear()
+
+
+class Summary(TrackedDict):
+    """A run's summary metrics: a dict that saves itself.
+
+    `summary[k] = v` and `del summary[k]` are saved by `summary.update()` or
+    `run.update()`; `summary.update({...})` changes and saves at once, like the official
+    client. Only the changed keys are written.
+    """
+
+    def __init__(self, data: dict[str, Any], save: Callable[[list[Change]], None]) -> None:
+        super().__init__(data)
+        self._save = save
+
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
+        """Set the given keys (if any), then save every pending change to the server."""
+        super().update(other, **kwargs)
+        self.save()
+
+    def save(self) -> None:
+        """Save pending changes; does nothing when there are none."""
+        if self._changes:
+            self._save(self.changes)

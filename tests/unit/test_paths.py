@@ -1,0 +1,146 @@
+"""Run and project path parsing: every accepted form, and clear errors for the rest."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runsapi._paths import (
+    InvalidPathError,
+    ProjectPath,
+    RunPath,
+    parse_project_path,
+    parse_run_path,
+)
+
+
+class Defaults:
+    def __init__(self, entity: str | None = "me", project: str | None = "proj") -> None:
+        self.entity_value, self.project_value = entity, project
+        self.entity_calls = 0
+
+    def entity(self) -> str | None:
+        self.entity_calls += 1
+        return self.entity_value
+
+    def project(self) -> str | None:
+        return self.project_value
+
+
+def parse(path: str, defaults: Defaults | None = None) -> RunPath:
+    d = defaults or Defaults()
+    return parse_run_path(path, entity=d.entity, project=d.project)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "e/p/r",
+        "e/p/runs/r",
+        "/e/p/r/",
+        "e/p:r",
+        "e/p/sweeps/r",
+        " e / p / r ",
+        "https://wandb.ai/e/p/runs/r",
+        "https://wandb.ai/e/p/runs/r/overview?nw=abc#logs",
+        "http://127.0.0.1:8080/e/p/runs/r",
+    ],
+)
+def test_full_forms(path: str) -> None:
+    defaults = Defaults()
+    assert parse(path, defaults) == RunPath("e", "p", "r")
+    assert defaults.entity_calls == 0, "the default entity must not be fetched when given"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("p/r", ("me", "p", "r")), ("p:r", ("me", "p", "r")), ("r", ("me", "proj", "r"))],
+)
+def test_short_forms_use_defaults(path: str, expected: tuple[str, str, str]) -> None:
+    assert parse(path) == RunPath(*expected)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        "    ",
+        ":",
+        "/",
+        "//",
+        "/ /",
+        "/ / /",
+        "e/p:",
+        "e/p/x/r",
+        "a/b/c/d/e",
+        "e//r",
+        "e/p/runs/",
+        "https://wandb.ai/e/p",
+        "https://wandb.ai/",
+    ],
+)
+def test_malformed_paths_name_the_accepted_forms(path: str) -> None:
+    with pytest.raises(InvalidPathError) as caught:
+        parse(path)
+    message = str(caught.value)
+    assert "accepted forms" in message
+    assert "entity/project/run_id" in message
+    assert isinstance(caught.value, ValueError)
+
+
+def test_missing_defaults_are_named() -> None:
+    with pytest.raises(InvalidPathError, match=r"entity missing .* WANDB_ENTITY"):
+        parse("p/r", Defaults(entity=None))
+    with pytest.raises(InvalidPathError, match=r"project missing .* WANDB_PROJECT"):
+        parse("r", Defaults(project=None))
+
+
+def test_project_paths() -> None:
+    d = Defaults()
+    assert parse_project_path("e/p", entity=d.entity, project=d.project) == ProjectPath("e", "p")
+    assert parse_project_path("p", entity=d.entity, project=d.project) == ProjectPath("me", "p")
+    assert parse_project_path(None, entity=d.entity, project=d.project) == ProjectPath("me", "proj")
+    for bad in ("", "e/p/x", "/", "//", "e:p"):
+        with pytest.raises(InvalidPathError, match="entity/project"):
+            parse_project_path(bad, entity=d.entity, project=d.project)
+
+
+def test_url_percent_encodes_parts() -> None:
+    assert (
+        RunPath("e", "My Project", "r").url("https://wandb.ai")
+        == "https://wandb.ai/e/My%20Project/runs/r"
+    )
+
+
+names = st.text(
+    alphabet=st.characters(
+        blacklist_characters="/:", blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp")
+    ),
+    min_size=1,
+    max_size=12,
+).filter(lambda name: name not in {"runs", "sweeps"})  # "e/p/runs" reads as a missing run id
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    entity=names,
+    project=names,
+    run_id=names,
+    form=st.sampled_from(["{e}/{p}/{r}", "{e}/{p}/runs/{r}", "{e}/{p}:{r}", "/{e}/{p}/{r}/"]),
+)
+def test_round_trip(entity: str, project: str, run_id: str, form: str) -> None:
+    path = form.format(e=entity, p=project, r=run_id)
+    assert parse(path) == RunPath(entity, project, run_id)
+    assert parse(str(parse(path))) == parse(path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30))
+def test_anything_parses_or_raises_invalid_path(text: str) -> None:
+    try:
+        result = parse(text)
+    except InvalidPathError:
+        return
+    assert all(result.entity and result.project and result.run_id for _ in [0])
+    assert "/" not in result.run_id and ":" not in result.run_id

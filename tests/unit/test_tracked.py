@@ -1,0 +1,60 @@
+"""Change-tracking config and summary views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runsapi._tracked import DELETED, Change, Summary, TrackedDict, apply_changes
+
+
+def test_nested_edits_are_recorded_as_paths() -> None:
+    tracked = TrackedDict({"best": {"acc": 0.5, "loss": 1.0}, "lr": 0.1})
+    tracked["best"]["acc"] = 0.9
+    del tracked["best"]["loss"]
+    tracked["new"] = {"a": 1}
+    tracked["new"]["b"] = 2
+    assert tracked.changes == [
+        Change(("best", "acc"), 0.9),
+        Change(("best", "loss"), DELETED),
+        Change(("new",), {"a": 1}),
+        Change(("new", "b"), 2),
+    ]
+    assert tracked.to_dict() == {"best": {"acc": 0.9}, "lr": 0.1, "new": {"a": 1, "b": 2}}
+    assert tracked == {"best": {"acc": 0.9}, "lr": 0.1, "new": {"a": 1, "b": 2}}
+
+
+def test_changes_replay_onto_a_newer_value() -> None:
+    tracked = TrackedDict({"a": 1, "nested": {"x": 1}})
+    tracked["a"] = 2
+    tracked["nested"]["y"] = 3
+    del tracked["nested"]["x"]
+    # Meanwhile another writer added "b" and "nested.z".
+    newer = {"a": 1, "b": 5, "nested": {"x": 1, "z": 9}}
+    assert apply_changes(newer, tracked.changes) == {"a": 2, "b": 5, "nested": {"y": 3, "z": 9}}
+    assert newer == {"a": 1, "b": 5, "nested": {"x": 1, "z": 9}}, "the input is not modified"
+
+
+def test_deleting_under_a_parent_another_writer_removed_is_a_no_op() -> None:
+    assert apply_changes({}, [Change(("gone", "x"), DELETED)]) == {}
+
+
+def test_values_are_copied_in_and_out() -> None:
+    value = {"k": [1, 2]}
+    tracked = TrackedDict({})
+    tracked["v"] = value
+    value["k"].append(3)
+    assert tracked.to_dict() == {"v": {"k": [1, 2]}}
+
+
+def test_summary_update_saves_only_the_pending_changes() -> None:
+    saved: list[list[Change]] = []
+    summary = Summary({"loss": 1.0}, saved.append)
+    summary["acc"] = 0.5
+    summary.update({"loss": 0.25})
+    assert saved == [[Change(("acc",), 0.5), Change(("loss",), 0.25)]]
+
+
+def test_summary_save_without_changes_sends_nothing() -> None:
+    saved: list[Any] = []
+    Summary({"loss": 1.0}, saved.append).save()
+    assert saved == []
