@@ -1,0 +1,364 @@
+"""`Api`: the entry point, one per server and user, cheap to create and safe to share."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import string
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from runsapi._config import Settings, resolve_settings, to_timeout
+from runsapi._exceptions import NotFoundError, ResponseValidationError, UsageError
+from runsapi._filters import Filter
+from runsapi._gql import GraphQLClient, ProjectData, connect
+from runsapi._json import encode, wrap_config
+from runsapi._pagination import Page, Paginator
+from runsapi._paths import ProjectPath, RunPath, parse_project_path, parse_run_path
+from runsapi._retry import RetryPolicy
+from runsapi._types import NOT_GIVEN, NotGiven
+from runsapi.runs import Run, Runs, _aware
+
+if TYPE_CHECKING:
+    import httpx
+
+_RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
+_RUN_ID_LENGTH = 8
+DEFAULT_PROJECT = "uncategorized"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The user the API key belongs to."""
+
+    id: str
+    name: str
+    username: str | None
+    email: str | None
+    entity: str | None
+    """The user's default entity."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project."""
+
+    id: str
+    internal_id: str
+    name: str
+    entity: str
+    created_at: datetime
+    description: str | None
+    read_only: bool
+
+    @property
+    def path(self) -> ProjectPath:
+        return ProjectPath(self.entity, self.name)
+
+    @classmethod
+    def _from(cls, data: ProjectData) -> Project:
+        created = _aware(data.created_at)
+        assert created is not None
+        return cls(
+            id=data.id,
+            internal_id=data.internal_id,
+            name=data.name,
+            entity=data.entity_name,
+            created_at=created,
+            description=data.description,
+            read_only=bool(data.read_only),
+        )
+
+
+class Api:
+    """A client for one W&B server, as one user.
+
+    Settings come from the arguments, then the environment (WANDB_API_KEY,
+    WANDB_BASE_URL, WANDB_ENTITY, WANDB_PROJECT), then ~/.netrc for the key. Close it (or
+    use `with Api() as api:`) to release its connections.
+
+    Args:
+        overrides: `base_url`, `entity`, `project` and `app_url`, as in the official client.
+        api_key: The API key; never shown in reprs, logs or errors.
+        timeout: Seconds to wait for a response (connecting keeps its own 10 s limit), an
+            `httpx.Timeout`, or None for no limit.
+        max_retries: Retries after a transient failure (default 4); see RetryPolicy.
+        retry_policy: The full retry policy, when `max_retries` is not enough.
+        http_client: An httpx.Client to send through instead of a new one.
+        transport: An httpx transport for the new client (for tests and proxies).
+    """
+
+    def __init__(
+        self,
+        overrides: Mapping[str, str | None] | None = None,
+        *,
+        api_key: str | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.settings: Settings = resolve_settings(
+            overrides=overrides,
+            api_key=api_key,
+            timeout=timeout,
+            retry_policy=retry_policy,
+            max_retries=max_retries,
+        )
+        self._gql: GraphQLClient = connect(
+            self.settings, http_client=http_client, transport=transport
+        )
+        self._owns_client = http_client is None
+        self._lock = threading.Lock()
+        self._default_entity: str | None = None
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+    ) -> Api:
+        """A copy with another timeout or retry count, sharing this Api's connections.
+
+        `api.with_options(timeout=300).runs(...)` applies to that call's requests only.
+        """
+        settings = self.settings
+        if not isinstance(timeout, NotGiven):
+            settings = dataclasses.replace(settings, timeout=to_timeout(timeout))
+        if max_retries is not None:
+            settings = dataclasses.replace(
+                settings,
+                retry_policy=dataclasses.replace(settings.retry_policy, max_retries=max_retries),
+            )
+        copy = Api.__new__(Api)
+        copy.settings = settings
+        copy._gql = self._gql.with_options(
+            timeout=settings.timeout, retry_policy=settings.retry_policy
+        )
+        copy._owns_client = False
+        copy._lock = threading.Lock()
+        copy._default_entity = self._default_entity
+        return copy
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connections (unless the httpx.Client was given by the caller)."""
+        if self._owns_client:
+            self._gql.http_client.close()
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        entity = f", entity={self.settings.entity!r}" if self.settings.entity else ""
+        return f"<Api {self.settings.base_url}{entity}>"
+
+    # -- who and where --------------------------------------------------------------------
+
+    @property
+    def viewer(self) -> Viewer:
+        """The user the API key belongs to (one request each time)."""
+        viewer = self._gql.get_viewer().viewer
+        if viewer is None:
+            raise ResponseValidationError(
+                "GetViewer returned no viewer; check the API key", operation="GetViewer", error=None
+            )
+        return Viewer(viewer.id, viewer.name, viewer.username, viewer.email, viewer.entity)
+
+    @property
+    def default_entity(self) -> str | None:
+        """The configured entity, else the viewer's default entity (asked once, cached)."""
+        if self.settings.entity:
+            return self.settings.entity
+        with self._lock:
+            if self._default_entity is None:
+                viewer = self._gql.get_default_entity().viewer
+                self._default_entity = viewer.entity if viewer else None
+            return self._default_entity
+
+    def _default_project(self) -> str | None:
+        return self.settings.project
+
+    def flush(self) -> None:
+        """Forget cached lookups (the default entity). Runs and Runs objects hold no cache
+        beyond what they loaded: call `run.load(force=True)` to re-read a run."""
+        with self._lock:
+            self._default_entity = None
+
+    def _project_path(self, path: str | None, *, default_project: str | None = None) -> ProjectPath:
+        return parse_project_path(
+            path,
+            entity=lambda: self.default_entity,
+            project=lambda: self.settings.project or default_project,
+        )
+
+    def _run_path(self, path: str) -> RunPath:
+        return parse_run_path(
+            path, entity=lambda: self.default_entity, project=self._default_project
+        )
+
+    # -- projects -------------------------------------------------------------------------
+
+    def project(self, name: str, entity: str | None = None) -> Project:
+        """The project `entity/name` (or `name` in the default entity)."""
+        path = self._project_path(f"{entity}/{name}" if entity else name)
+        found = self._gql.get_project(entity=path.entity, name=path.project).project
+        if found is None:
+            raise NotFoundError(f"project {path} not found", path=str(path))
+        return Project._from(found)
+
+    def projects(
+        self, entity: str | None = None, per_page: int = 50
+    ) -> Paginator[ProjectData, Project]:
+        """The projects of an entity (default: the default entity), loaded a page at a time."""
+        owner = entity or self.default_entity
+        if not owner:
+            raise UsageError("no entity given and none configured (WANDB_ENTITY)")
+
+        def fetch(cursor: str | None, size: int) -> Page[ProjectData]:
+            models = self._gql.get_projects(entity=owner, cursor=cursor, per_page=size).models
+            if models is None:
+                raise NotFoundError(f"entity {owner} not found", path=owner)
+            return Page(
+                nodes=[edge.node for edge in models.edges if edge.node is not None],
+                next_cursor=models.page_info.end_cursor,
+                has_next=models.page_info.has_next_page,
+            )
+
+        return Paginator(
+            fetch=fetch,
+            convert=lambda nodes: [Project._from(node) for node in nodes],
+            identity=lambda project: project.id,
+            per_page=per_page,
+            what="projects",
+        )
+
+    def create_project(
+        self, name: str, entity: str | None = None, description: str | None = None
+    ) -> Project:
+        """Create the project (or return it if it exists)."""
+        path = self._project_path(f"{entity}/{name}" if entity else name)
+        result = self._gql.create_project(
+            entity=path.entity, name=path.project, description=description
+        )
+        project = result.upsert_model.project if result.upsert_model else None
+        if project is None:
+            raise NotFoundError(f"could not create project {path}", path=str(path))
+        return Project._from(project)
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def run(self, path: str) -> Run:
+        """The run at `path` (any form in runsapi._paths.RUN_PATH_FORMS, or its URL),
+        with full data loaded."""
+        run_path = self._run_path(path)
+        result = self._gql.get_run_full(
+            entity=run_path.entity, project=run_path.project, name=run_path.run_id
+        )
+        if result.project is None:
+            raise NotFoundError(f"project {run_path.project_path} not found", path=str(run_path))
+        if result.project.run is None:
+            raise NotFoundError(f"run {run_path} not found", path=str(run_path))
+        return Run(self, run_path.project_path, result.project.run)
+
+    def runs(
+        self,
+        path: str | None = None,
+        filters: Mapping[str, Any] | Filter | None = None,
+        order: str | None = "+created_at",
+        per_page: int = 50,
+        lazy: bool = True,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Runs:
+        """Runs of a project (`entity/project` or `project`), filtered and ordered.
+
+        Args:
+            filters: A MongoDB-style dict, passed through unchanged, or a filter built
+                with `F`; checked locally before any request.
+            order: `+` or `-` then `created_at`, `heartbeat_at`, `display_name`,
+                `config.<key>` or `summary_metrics.<key>`.
+            per_page: Runs per request.
+            lazy: List without config and summaries, loading them a page at a time on
+                first use. `lazy=False` lists everything at once.
+            limit: Stop after this many runs.
+            cursor: Continue after a previous listing's `runs.cursor`.
+        """
+        return Runs(
+            self,
+            self._project_path(path, default_project=DEFAULT_PROJECT),
+            filters=filters,
+            order=order,
+            per_page=per_page,
+            lazy=lazy,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def create_run(
+        self,
+        run_id: str | None = None,
+        project: str | None = None,
+        entity: str | None = None,
+        *,
+        state: str = "running",
+        name: str | None = None,
+        group: str | None = None,
+        job_type: str | None = None,
+        tags: list[str] | None = None,
+        notes: str | None = None,
+        config: Mapping[str, Any] | None = None,
+    ) -> Run:
+        """Create a run (state "running" or "pending") and return it with full data."""
+        if state not in {"running", "pending"}:
+            raise UsageError(f"a new run's state must be 'running' or 'pending', got {state!r}")
+        run_id = run_id or "".join(secrets.choice(_RUN_ID_ALPHABET) for _ in range(_RUN_ID_LENGTH))
+        path = self._project_path(
+            f"{entity}/{project or self.settings.project or DEFAULT_PROJECT}"
+            if entity
+            else project or self.settings.project or DEFAULT_PROJECT
+        )
+        result = self._gql.create_run(
+            entity=path.entity,
+            project=path.project,
+            name=run_id,
+            state=state,
+            display_name=name,
+            group=group,
+            job_type=job_type,
+            tags=tags,
+            notes=notes,
+            config=encode(wrap_config(config, {})) if config else None,
+        )
+        bucket = result.upsert_bucket.bucket if result.upsert_bucket else None
+        if bucket is None:
+            raise NotFoundError(f"could not create run {run_id} in {path}", path=str(path))
+        created_in = bucket.project
+        where = ProjectPath(created_in.entity_name, created_in.name) if created_in else path
+        return Run(self, where, bucket)
+
+    def from_path(self, path: str) -> Run | Project:
+        """A project (`entity/project`) or a run (any run path form or URL)."""
+        parts = [part for part in path.strip().strip("/").split("/") if part]
+        if path.startswith(("http://", "https://")) and "/runs/" not in path:
+            project_path = self._project_path(path)
+            return self.project(project_path.project, project_path.entity)
+        if len(parts) <= 2 and ":" not in path:
+            project_path = self._project_path(path)
+            return self.project(project_path.project, project_path.entity)
+        return self.run(path)

@@ -1,0 +1,689 @@
+"""Runs: `Run`, one run with typed properties and mutations, and `Runs`, a lazy listing."""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from runsapi._exceptions import NotFoundError, UsageError
+from runsapi._filters import Filter, normalize_filters, validate_order
+from runsapi._gql import FullRun, LightRun, UpdateRunStateInput
+from runsapi._json import decode_object, encode, unwrap_config, wrap_config
+from runsapi._pagination import Page, Paginator
+from runsapi._paths import ProjectPath, RunPath
+from runsapi._tracked import Change, Summary, TrackedDict, apply_changes
+from runsapi.history import (
+    HistoryScan,
+    Join,
+    Stream,
+    histories_frame,
+    rows_to_frame,
+    runs_histories,
+    sampled_history,
+)
+
+if TYPE_CHECKING:
+    import pandas
+    import pandas as pandas_
+
+    from runsapi.api import Api
+
+RunState = Literal[
+    "running", "finished", "crashed", "failed", "killed", "preempting", "preempted", "pending"
+]
+# States a run does not leave by itself. The official client forgets "killed".
+TERMINAL_STATES = frozenset({"finished", "crashed", "failed", "killed", "preempted"})
+SETTABLE_STATES = frozenset({"pending", "failed", "finished", "crashed", "killed", "running"})
+
+
+@dataclass(frozen=True)
+class User:
+    """The user who created a run."""
+
+    name: str
+    username: str | None
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """W&B timestamps are UTC without a zone suffix: make them timezone-aware."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+class Run:
+    """One run. Listed runs load their config and summaries on first use.
+
+    Properties read the typed data the server returned; `tags`, `notes`, `name`,
+    `description`, `group`, `job_type`, `config` and `summary` can be edited locally and
+    are saved by `update()`.
+    """
+
+    def __init__(
+        self, api: Api, path: ProjectPath, data: LightRun, *, batch: _FullDataBatch | None = None
+    ) -> None:
+        self._api = api
+        self._project_path = path
+        self._lock = threading.RLock()
+        self._batch = batch
+        self._set_data(data)
+
+    def _set_data(self, data: LightRun, *, keep_edits: bool = False) -> None:
+        """Adopt data the server sent. Unsaved edits are dropped unless `keep_edits`.
+
+        The `config` and `summary` objects stay the same objects, so references users
+        hold see the new contents.
+        """
+        with self._lock:
+            if not keep_edits:
+                self._edits: dict[str, Any] = {}
+                self._tags = list(data.tags or [])
+            self._data = data
+            if not isinstance(data, FullRun):
+                self._full: FullRun | None = None
+                return
+            self._full = data
+            self._rawconfig = decode_object(data.config, what=f"config of {self.path_str}")
+            config = unwrap_config(self._rawconfig)
+            summary = decode_object(data.summary_metrics, what=f"summary of {self.path_str}")
+            if not hasattr(self, "_config"):
+                self._config = TrackedDict(config)
+                self._summary = Summary(summary, self._save_summary)
+                return
+            pending = self._config.changes if keep_edits else []
+            self._config._reset(apply_changes(config, pending))
+            self._config._changes.extend(pending)
+            self._summary._reset(summary)
+
+    # -- identity ---------------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """The run id used in paths and URLs (GraphQL `Run.name`)."""
+        return self._data.name
+
+    @property
+    def storage_id(self) -> str:
+        """The server's opaque id of the run (GraphQL `Run.id`), used by mutations."""
+        return self._data.id
+
+    @property
+    def entity(self) -> str:
+        return self._project_path.entity
+
+    @property
+    def project(self) -> str:
+        return self._project_path.project
+
+    @property
+    def run_path(self) -> RunPath:
+        return RunPath(self.entity, self.project, self.id)
+
+    @property
+    def path(self) -> list[str]:
+        """`[entity, project, run_id]`, as in the official client."""
+        return [self.entity, self.project, self.id]
+
+    @property
+    def path_str(self) -> str:
+        return str(self.run_path)
+
+    @property
+    def url(self) -> str:
+        return self.run_path.url(self._api.settings.app_url)
+
+    # -- light fields -----------------------------------------------------------------
+
+    @property
+    def name(self) -> str | None:
+        """The display name (editable; saved by `update()`)."""
+        return self._edits.get("display_name", self._data.display_name)
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self._edits["display_name"] = value
+
+    display_name = name
+
+    @property
+    def state(self) -> str:
+        """One of RunState's values, or a newer state the server knows."""
+        return self._data.state or "unknown"
+
+    @property
+    def tags(self) -> list[str]:
+        """The run's tags; edit the list in place or assign one, then `update()`."""
+        return self._tags
+
+    @tags.setter
+    def tags(self, value: Sequence[str]) -> None:
+        if isinstance(value, str) or not all(isinstance(tag, str) for tag in value):
+            raise UsageError(f"tags must be a list of strings, got {value!r}")
+        self._tags = list(value)
+
+    @property
+    def notes(self) -> str | None:
+        return self._edits.get("notes", self._data.notes)
+
+    @notes.setter
+    def notes(self, value: str | None) -> None:
+        self._edits["notes"] = value
+
+    @property
+    def description(self) -> str | None:
+        return self._edits.get("description", self._data.description)
+
+    @description.setter
+    def description(self, value: str | None) -> None:
+        self._edits["description"] = value
+
+    @property
+    def group(self) -> str | None:
+        return self._edits.get("group", self._data.group)
+
+    @group.setter
+    def group(self, value: str | None) -> None:
+        self._edits["group"] = value
+
+    @property
+    def job_type(self) -> str | None:
+        return self._edits.get("job_type", self._data.job_type)
+
+    @job_type.setter
+    def job_type(self, value: str | None) -> None:
+        self._edits["job_type"] = value
+
+    @property
+    def sweep_name(self) -> str | None:
+        return self._data.sweep_name
+
+    @property
+    def commit(self) -> str | None:
+        return self._data.commit
+
+    @property
+    def user(self) -> User | None:
+        user = self._data.user
+        return User(user.name, user.username) if user else None
+
+    @property
+    def username(self) -> str | None:
+        return self._data.user.username if self._data.user else None
+
+    @property
+    def created_at(self) -> datetime:
+        created = _aware(self._data.created_at)
+        assert created is not None
+        return created
+
+    @property
+    def heartbeat_at(self) -> datetime | None:
+        return _aware(self._data.heartbeat_at)
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self._data.read_only)
+
+    @property
+    def history_line_count(self) -> int:
+        return self._data.history_line_count or 0
+
+    @property
+    def project_internal_id(self) -> int:
+        return self._data.project_id
+
+    # -- full fields (loaded on first use) --------------------------------------------
+
+    def _full_data(self) -> FullRun:
+        full = self._full
+        if full is None:
+            self.load_full_data()
+            full = self._full
+        assert full is not None
+        return full
+
+    @property
+    def config(self) -> TrackedDict:
+        """User config, values unwrapped from `{"value": ...}`; `_wandb` is in rawconfig."""
+        self._full_data()
+        return self._config
+
+    @property
+    def rawconfig(self) -> dict[str, Any]:
+        """The config as stored: wrapped values and W&B's internal keys."""
+        self._full_data()
+        return dict(self._rawconfig)
+
+    @property
+    def summary(self) -> Summary:
+        """Summary metrics: a dict whose `update()` saves only the changed keys."""
+        self._full_data()
+        return self._summary
+
+    @property
+    def summary_metrics(self) -> dict[str, Any]:
+        """A plain copy of the summary."""
+        return self.summary.to_dict()
+
+    @property
+    def system_metrics(self) -> dict[str, Any]:
+        full = self._full_data()
+        return decode_object(full.system_metrics, what=f"system metrics of {self.path_str}")
+
+    @property
+    def history_keys(self) -> dict[str, Any]:
+        """`{"lastStep": int, "keys": {key: {"typeCounts": [...]}}}` as last loaded."""
+        keys = self._full_data().history_keys
+        return dict(keys) if isinstance(keys, dict) else {}
+
+    @property
+    def last_history_step(self) -> int:
+        """The last logged step, fetched anew each time; -1 for a run without history."""
+        result = self._api._gql.run_history_keys(
+            entity=self.entity, project=self.project, name=self.id
+        )
+        run = result.project.run if result.project else None
+        keys = run.history_keys if run else None
+        step = keys.get("lastStep") if isinstance(keys, dict) else None
+        return int(step) if isinstance(step, (int, float)) else -1
+
+    lastHistoryStep = last_history_step  # the official client's name
+
+    # -- loading ------------------------------------------------------------------------
+
+    def load(self, force: bool = False) -> Run:
+        """Reload the run from the server when `force` (dropping unsaved edits).
+
+        A run whose full data was loaded is reloaded with full data.
+        """
+        if not force:
+            return self
+        with self._lock:
+            if self._full is not None:
+                return self.load_full_data(force=True)
+            result = self._api._gql.get_run(entity=self.entity, project=self.project, name=self.id)
+            run = result.project.run if result.project else None
+            if run is None:
+                raise self._not_found()
+            self._set_data(run)
+        return self
+
+    def load_full_data(self, force: bool = False) -> Run:
+        """Load config, summaries and history keys (again, with `force`).
+
+        A run listed lazily loads them together with the other runs of its page: one
+        request per page, not one per run.
+        """
+        with self._lock:
+            if self._full is not None and not force:
+                return self
+            if self._batch is not None and not force:
+                self._batch.load()
+                if self._full is not None:
+                    return self
+            result = self._api._gql.get_run_full(
+                entity=self.entity, project=self.project, name=self.id
+            )
+            run = result.project.run if result.project else None
+            if run is None:
+                raise self._not_found()
+            self._set_data(run)
+        return self
+
+    def _not_found(self) -> NotFoundError:
+        return NotFoundError(f"run {self.path_str} not found", path=self.path_str)
+
+    # -- mutations ----------------------------------------------------------------------
+
+    def update(self) -> Run:
+        """Save local edits: tags, notes, name, description, group, job type, config, summary.
+
+        Only changed fields are sent. Config and summary changes are replayed onto their
+        values as re-read just before writing, so concurrent edits of other keys survive.
+        """
+        with self._lock:
+            variables: dict[str, Any] = {}
+            for field in ("display_name", "description", "notes", "group", "job_type"):
+                if field in self._edits:
+                    variables[field] = self._edits[field]
+            if self._tags != list(self._data.tags or []):
+                variables["tags"] = list(self._tags)
+            config_changes = self._config.changes if self._full is not None else []
+            summary_changes = self._summary.changes if self._full is not None else []
+            if config_changes or summary_changes:
+                current = self._fetch_current()
+                if config_changes:
+                    raw = decode_object(current.config, what=f"config of {self.path_str}")
+                    config = apply_changes(unwrap_config(raw), config_changes)
+                    variables["config"] = encode(wrap_config(config, raw))
+                if summary_changes:
+                    summary = decode_object(
+                        current.summary_metrics, what=f"summary of {self.path_str}"
+                    )
+                    variables["summary_metrics"] = encode(apply_changes(summary, summary_changes))
+            if not variables:
+                return self
+            self._send_update(variables)
+        return self
+
+    save = update
+
+    def _fetch_current(self) -> FullRun:
+        result = self._api._gql.get_run_full(entity=self.entity, project=self.project, name=self.id)
+        run = result.project.run if result.project else None
+        if run is None:
+            raise self._not_found()
+        return run
+
+    def _send_update(self, variables: dict[str, Any], *, keep_edits: bool = False) -> None:
+        result = self._api._gql.update_run(id=self.storage_id, **variables)
+        bucket = result.upsert_bucket.bucket if result.upsert_bucket else None
+        if bucket is None:
+            raise self._not_found()
+        self._set_data(bucket, keep_edits=keep_edits)
+
+    def _save_summary(self, changes: list[Change]) -> None:
+        with self._lock:
+            current = self._fetch_current()
+            summary = decode_object(current.summary_metrics, what=f"summary of {self.path_str}")
+            # Saving the summary leaves the other unsaved edits pending.
+            self._send_update(
+                {"summary_metrics": encode(apply_changes(summary, changes))}, keep_edits=True
+            )
+
+    def delete(self, delete_artifacts: bool = False) -> None:
+        """Delete the run (and the artifacts it logged, with `delete_artifacts`)."""
+        self._api._gql.delete_run(id=self.storage_id, delete_artifacts=delete_artifacts)
+
+    def update_state(self, state: str) -> bool:
+        """Set the run's state (for example "pending" to requeue it); True on success."""
+        if state not in SETTABLE_STATES:
+            raise UsageError(f"state must be one of {sorted(SETTABLE_STATES)}, got {state!r}")
+        result = self._api._gql.update_run_state(
+            input=UpdateRunStateInput(id=self.storage_id, state=state)
+        )
+        ok = bool(result.update_run_state and result.update_run_state.success)
+        if ok:
+            self._replace_state(state)
+        return ok
+
+    def _replace_state(self, state: str) -> None:
+        with self._lock:
+            self._data = self._data.model_copy(update={"state": state})
+            if isinstance(self._data, FullRun):
+                self._full = self._data
+
+    def stop(self) -> bool:
+        """Ask the run's process to stop; True when the server accepted."""
+        result = self._api._gql.stop_run(id=self.storage_id)
+        return bool(result.stop_run and result.stop_run.success)
+
+    def wait_until_finished(self, poll_interval: float = 5.0, timeout: float | None = None) -> str:
+        """Poll the run's state until it is terminal (finished, crashed, failed, killed,
+        preempted); return it. Raises TimeoutError after `timeout` seconds."""
+        if poll_interval <= 0:
+            raise UsageError(f"poll_interval must be positive, got {poll_interval}")
+        started = time.monotonic()
+        while True:
+            result = self._api._gql.get_run_state(
+                entity=self.entity, project=self.project, name=self.id
+            )
+            run = result.project.run if result.project else None
+            if run is None:
+                raise self._not_found()
+            state = run.state or "unknown"
+            self._replace_state(state)
+            if state in TERMINAL_STATES:
+                return state
+            if timeout is not None and time.monotonic() - started + poll_interval > timeout:
+                raise TimeoutError(f"run {self.path_str} still {state!r} after {timeout:g} s")
+            time.sleep(poll_interval)
+
+    # -- history ------------------------------------------------------------------------
+
+    def history(
+        self,
+        samples: int = 500,
+        keys: Sequence[str] | None = None,
+        x_axis: str = "_step",
+        pandas: bool = True,
+        stream: Stream = "default",
+        *,
+        join: Join = "inner",
+    ) -> pandas_.DataFrame | list[dict[str, Any]]:
+        """A *sample* of the run's history: at most `samples` rows, first and last kept.
+
+        Args:
+            keys: Metrics to return (the x axis is always added). None returns every key.
+            join: "inner" keeps rows that have every key (the official client's
+                behaviour); "outer" samples each key on its own and merges them on the x
+                axis, for keys logged at different steps.
+            stream: "system" returns system metrics (keys must then be None).
+            pandas: A DataFrame (`df.attrs` says it is sampled and how many rows the run
+                has), or a list of dicts.
+        """
+        rows = sampled_history(
+            self, samples=samples, keys=keys, x_axis=x_axis, stream=stream, join=join
+        )
+        if not pandas:
+            return rows
+        attrs = {"sampled": True, "samples": samples, "run_rows": self.history_line_count}
+        return rows_to_frame(rows, x_axis=x_axis, attrs=attrs)
+
+    def scan_history(
+        self,
+        keys: Sequence[str] | None = None,
+        page_size: int = 1000,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> HistoryScan:
+        """Every history row in step order (`max_step` exclusive), a page at a time.
+
+        With keys, only rows that have all of them. `.iter_batches()` yields one
+        DataFrame per page instead of one dict per row.
+        """
+        return HistoryScan(
+            self, keys=keys, page_size=page_size, min_step=min_step, max_step=max_step
+        )
+
+    # -- display ------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"<Run {self.path_str} ({self.state})>"
+
+    def to_html(self, height: int = 420, hidden: bool = False) -> str:
+        """An iframe of the run's page, for notebooks."""
+        style = "border:none;width:100%;height:{}px;{}".format(
+            height, "display:none;" if hidden else ""
+        )
+        return f'<iframe src="{html.escape(self.url)}?jupyter=true" style="{style}"></iframe>'
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+class _FullDataBatch:
+    """Runs listed on one page, whose full data is loaded together in one request."""
+
+    def __init__(self, api: Api, path: ProjectPath) -> None:
+        self._api = api
+        self._path = path
+        self.runs: list[Run] = []
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with self._lock:
+            missing = [run for run in self.runs if run._full is None]
+            if not missing:
+                return
+            by_id = {run.id: run for run in missing}
+            result = self._api._gql.get_runs_full(
+                entity=self._path.entity,
+                project=self._path.project,
+                filters=encode({"name": {"$in": list(by_id)}}),
+                per_page=len(by_id),
+            )
+            runs = result.project.runs if result.project else None
+            for edge in runs.edges if runs else []:
+                run = by_id.get(edge.node.name)
+                if run is not None:
+                    run._set_data(edge.node)
+
+
+class Runs:
+    """Runs of a project matching a filter, in order, loaded a page at a time.
+
+    Iterate, index (negative indices and open slices load what they need), or take
+    `len()`, which asks the server for the count without listing every run.
+    """
+
+    def __init__(
+        self,
+        api: Api,
+        path: ProjectPath,
+        *,
+        filters: Mapping[str, Any] | Filter | None = None,
+        order: str | None = "+created_at",
+        per_page: int = 50,
+        lazy: bool = True,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> None:
+        self._api = api
+        self.path = path
+        self.filters = normalize_filters(filters)
+        self.order = validate_order(order)
+        self._lazy = lazy
+        self._filters_json = encode(self.filters)
+        self._pages = Paginator[LightRun, Run](
+            fetch=self._fetch_page,
+            convert=self._to_runs,
+            identity=lambda run: run.id,
+            per_page=per_page,
+            limit=limit,
+            cursor=cursor,
+            what="runs",
+        )
+
+    def _fetch_page(self, cursor: str | None, size: int) -> Page[LightRun]:
+        list_runs = self._api._gql.get_runs if self._lazy else self._api._gql.get_runs_full
+        result = list_runs(
+            self.path.entity,
+            self.path.project,
+            filters=self._filters_json,
+            order=self.order,
+            cursor=cursor,
+            per_page=size,
+        )
+        project = result.project
+        if project is None:
+            raise NotFoundError(f"project {self.path} not found", path=str(self.path))
+        connection = project.runs
+        if connection is None:
+            return Page(nodes=[], next_cursor=None, has_next=False, total=project.run_count)
+        edges = connection.edges
+        return Page(
+            nodes=[edge.node for edge in edges],
+            next_cursor=edges[-1].cursor if edges else connection.page_info.end_cursor,
+            has_next=connection.page_info.has_next_page,
+            total=project.run_count,
+        )
+
+    def _to_runs(self, nodes: Sequence[LightRun]) -> list[Run]:
+        batch = _FullDataBatch(self._api, self.path) if self._lazy else None
+        runs = [Run(self._api, self.path, node, batch=batch) for node in nodes]
+        if batch is not None:
+            batch.runs = runs
+        return runs
+
+    @property
+    def per_page(self) -> int:
+        return self._pages.per_page
+
+    @property
+    def limit(self) -> int | None:
+        return self._pages.limit
+
+    @property
+    def cursor(self) -> str | None:
+        """Pass to `api.runs(..., cursor=)` to continue after the runs loaded so far."""
+        return self._pages.cursor
+
+    @property
+    def more(self) -> bool:
+        return self._pages.more
+
+    @property
+    def lazy(self) -> bool:
+        return self._lazy
+
+    def upgrade_to_full(self) -> None:
+        """List further pages with full data, and load it for the runs already listed
+        (one request per page already loaded)."""
+        self._lazy = False
+        batches = {id(run._batch): run._batch for run in self._pages.loaded if run._batch}
+        for batch in batches.values():
+            batch.load()
+
+    def __iter__(self) -> Iterator[Run]:
+        return iter(self._pages)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    @overload
+    def __getitem__(self, index: int) -> Run: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Run]: ...
+    def __getitem__(self, index: int | slice) -> Run | list[Run]:
+        return self._pages[index]
+
+    def __repr__(self) -> str:
+        loaded = len(self._pages.loaded)
+        more = ", more to load" if self._pages.more else ""
+        return f"<Runs {self.path} ({loaded} loaded{more})>"
+
+    def histories(
+        self,
+        samples: int = 500,
+        keys: Sequence[str] | None = None,
+        x_axis: str = "_step",
+        format: Literal["default", "pandas", "polars"] = "default",
+        stream: Stream = "default",
+        *,
+        max_workers: int = 4,
+        progress: bool | None = None,
+    ) -> Any:
+        """Sampled histories of every run, in query order, with a `run_id` column.
+
+        With keys, a page of runs costs one request (not one per run). `format` picks a
+        list of dicts, a pandas or a polars DataFrame (the same columns in both).
+        `progress` shows a bar (default: only in an interactive terminal).
+        """
+        rows = runs_histories(
+            self,
+            samples=samples,
+            keys=keys,
+            x_axis=x_axis,
+            stream=stream,
+            max_workers=max_workers,
+            progress=progress,
+        )
+        return histories_frame(rows, x_axis=x_axis, format=format)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One row per run, in query order: id, name, state, created_at, tags, group,
+        job_type, then `config.*` and `summary.*` columns (nested keys joined with ".").
+
+        Built from the listing pages alone: lazily listed runs are upgraded a page at a
+        time, and later pages are listed with full data.
+        """
+        from runsapi._frames import runs_frame  # noqa: PLC0415 (pandas loads on first use)
+
+        self.upgrade_to_full()
+        return runs_frame(list(self))
