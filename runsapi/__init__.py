@@ -1,4 +1,11 @@
-"""runsapi: a typed client for the Weights & Biases runs GraphQL API."""
+"""runsapi: a typed client for the Weights & Biases runs GraphQL API.
+
+from runsapi import Api, F
+
+with Api() as api:
+    for run in api.runs("team/project", filters=F.state == "finished"):
+        print(run.id, run.summary["loss"])
+"""
 
 from runsapi._exceptions import (
     APIConnectionError,
@@ -19,28 +26,46 @@ from runsapi._exceptions import (
     RunsApiError,
     UsageError,
 )
+from runsapi._filters import F, Filter, InvalidFilterError, InvalidOrderError
+from runsapi._paths import InvalidPathError
 from runsapi._retry import NO_RETRIES, RetryPolicy
 from runsapi._version import __version__
+from runsapi.api import Api, Project, Viewer
+from runsapi.history import HistoryScan
+from runsapi.runs import Run, Runs, RunState, User
 
 __all__ = [
     "NO_RETRIES",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "Api",
     "AuthenticationError",
     "BadRequestError",
     "CommError",
+    "F",
+    "Filter",
     "GraphQLError",
     "GraphQLErrorDetail",
     "HTTPNotFoundError",
+    "HistoryScan",
     "InternalServerError",
+    "InvalidFilterError",
+    "InvalidOrderError",
+    "InvalidPathError",
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
+    "Project",
     "RateLimitError",
     "ResponseValidationError",
     "RetryPolicy",
+    "Run",
+    "RunState",
+    "Runs",
     "RunsApiError",
     "UsageError",
+    "User",
+    "Viewer",
     "__version__",
 ]

@@ -46,7 +46,9 @@ def runs_frame(runs: Iterable[Run]) -> pandas.DataFrame:
     records = [run_record(run) for run in runs]
     extra = sorted({key for record in records for key in record} - set(BASE_COLUMNS))
     frame: pandas.DataFrame = pd.DataFrame.from_records(records, columns=[*BASE_COLUMNS, *extra])
-    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True).astype(
+        "datetime64[us, UTC]"
+    )
     for column in ("id", "name", "state", "group", "job_type"):
         frame[column] = frame[column].astype("string")
     return frame

@@ -172,6 +172,27 @@ class GraphQLClient(GeneratedClient):
             timeout=http.timeout if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
         )
 
+    def download(self, url: str) -> bytes:
+        """GET `url` through the same retries and error mapping (auth only under the base URL)."""
+        http = self._http
+        request = http.sender.client.build_request(
+            "GET",
+            url,
+            headers={"User-Agent": USER_AGENT},
+            timeout=httpx.USE_CLIENT_DEFAULT
+            if isinstance(http.timeout, NotGiven)
+            else http.timeout,
+        )
+        try:
+            response = http.sender.send(request, idempotent=True)
+        except httpx.TransportError as exc:
+            raise error_for_transport(exc, operation=None, secret=http.secret) from exc
+        except DeadlineExceeded as exc:
+            raise error_for_deadline(None, exc.deadline) from exc
+        if not response.is_success:
+            raise error_for_status(response, operation=None, secret=http.secret)
+        return response.content
+
     @property
     def retry_policy(self) -> RetryPolicy:
         return self._http.sender.policy

@@ -38,6 +38,7 @@ RunState = Literal[
 ]
 # States a run does not leave by itself. The official client forgets "killed".
 TERMINAL_STATES = frozenset({"finished", "crashed", "failed", "killed", "preempted"})
+METADATA_FILE = "wandb-metadata.json"
 SETTABLE_STATES = frozenset({"pending", "failed", "finished", "crashed", "killed", "running"})
 
 
@@ -293,6 +294,22 @@ class Run:
         return int(step) if isinstance(step, (int, float)) else -1
 
     lastHistoryStep = last_history_step  # the official client's name
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        """The run's `wandb-metadata.json` (host, Python, git, ...), or None without one."""
+        gql = self._api._gql
+        result = gql.run_files(self.entity, self.project, self.id, names=[METADATA_FILE])
+        run = result.project.run if result.project else None
+        if run is None:
+            raise self._not_found()
+        files = run.files.edges if run.files else []
+        node = files[0].node if files else None
+        if node is None or not node.url:
+            return None
+        return decode_object(
+            gql.download(node.url).decode("utf-8"), what=f"{METADATA_FILE} of {self.path_str}"
+        )
 
     # -- loading ------------------------------------------------------------------------
 
