@@ -173,6 +173,8 @@ class HistoryScan(Iterator[Row]):
         self._max_step = max_step
         self._stop: int | None = None
         self._span = self.page_size
+        # (widest span, step until which it applies) after a range overflowed a page.
+        self._ceiling = (self.page_size, -1)
         self._buffer: deque[Row] = deque()
         self.pages_fetched = 0
 
@@ -207,19 +209,29 @@ class HistoryScan(Iterator[Row]):
             rows = self._rows(start, start + span)
             self.pages_fetched += 1
             if len(rows) >= self.page_size and span > self.page_size:
-                # More rows than a page holds: the server sampled them. Narrow, re-read.
-                self._span = max(self.page_size, span // _MAX_SPAN_GROWTH)
+                # More rows than a page holds, so the server sampled them: re-read a
+                # narrower range, and do not widen again before the end of this one.
+                self._span = max(self.page_size, span // 2)
+                self._ceiling = (self._span, start + span)
                 continue
             self._next_step = start + span
             if len(rows) < self.page_size // 2:
-                # Sparse: aim the next range at about a page of rows.
-                density = max(len(rows), 1) / span
-                target = int(self.page_size * 0.8 / density)
-                self._span = max(self.page_size, min(target, span * _MAX_SPAN_GROWTH))
+                self._span = self._widened(span, len(rows))
             if rows:
                 self._buffer.extend(rows)
                 return True
         return False
+
+    def _widened(self, span: int, found: int) -> int:
+        """The next range's width after a sparse one: about a page of rows, if the rows
+        keep their density, at most `_MAX_SPAN_GROWTH` times wider, and no wider than a
+        range known to overflow."""
+        target = int(self.page_size * 0.8 * span / max(found, 1))
+        widened = max(self.page_size, min(target, span * _MAX_SPAN_GROWTH))
+        ceiling, until = self._ceiling
+        if self._next_step < until:
+            return min(widened, ceiling)
+        return widened
 
     def _rows(self, start: int, end: int) -> list[Row]:
         run = self._run

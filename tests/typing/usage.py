@@ -1,0 +1,65 @@
+"""A typical script, checked by `mypy --strict` (see pyproject.toml): the public surface
+is typed all the way down. Not run as a test; `tests/unit/test_typing.py` runs mypy on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from typing_extensions import assert_type
+
+from runsapi import (
+    Api,
+    F,
+    Filter,
+    HistoryScan,
+    NotFoundError,
+    Project,
+    Run,
+    Runs,
+    RunsApiError,
+    User,
+)
+
+
+def script(api: Api) -> None:
+    finished: Filter = (F.state == "finished") & (F.config("lr") >= 1e-3) & F.tags.contains("best")
+    runs = api.runs(
+        "team/project", filters=finished, order=F.summary("eval/loss").asc(), per_page=100
+    )
+    assert_type(runs, Runs)
+    assert_type(len(runs), int)
+    first = runs[0]
+    assert_type(first, Run)
+    assert_type(runs[1:3], list[Run])
+    assert_type(first.id, str)
+    assert_type(first.name, str | None)
+    assert_type(first.state, str)
+    assert_type(first.tags, list[str])
+    assert_type(first.created_at, datetime)
+    assert_type(first.heartbeat_at, datetime | None)
+    assert_type(first.user, User | None)
+    assert_type(first.config["lr"], Any)
+    assert_type(first.summary.to_dict(), dict[str, Any])
+    assert_type(first.last_history_step, int)
+    assert_type(runs.to_pandas(), pd.DataFrame)
+    scan = first.scan_history(keys=["loss"], page_size=500)
+    assert_type(scan, HistoryScan)
+    for row in scan:
+        assert_type(row, dict[str, Any])
+    history = first.history(keys=["loss"], samples=100)
+    assert_type(history, pd.DataFrame | list[dict[str, Any]])
+    first.tags.append("reviewed")
+    first.summary["checked"] = True
+    assert_type(first.update(), Run)
+    project = api.project("project", entity="team")
+    assert_type(project, Project)
+    try:
+        api.run("team/project/abc123")
+    except NotFoundError as error:
+        assert_type(error.path, str | None)
+    except RunsApiError as error:
+        assert_type(error.message, str)
+    with api.with_options(timeout=300, max_retries=0) as patient:
+        assert_type(patient, Api)
