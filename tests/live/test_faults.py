@@ -87,15 +87,19 @@ def test_mutations_are_not_resent_after_a_server_error(
 
 def test_a_bad_key_is_an_authentication_error(server: LocalServer) -> None:
     key = "wrong-" + "k" * 40
-    with Api({"base_url": server.base_url, "entity": "demo"}, api_key=key) as api:
-        with pytest.raises(runsapi.AuthenticationError) as caught:
-            api.runs(PROJECT)[0]
+    with (
+        Api({"base_url": server.base_url, "entity": "demo"}, api_key=key) as api,
+        pytest.raises(runsapi.AuthenticationError) as caught,
+    ):
+        api.runs(PROJECT)[0]
     assert caught.value.status_code == 401
     assert key not in str(caught.value) and key not in repr(api)
 
 
 def test_another_users_project_is_not_found(server: LocalServer) -> None:
     key = server.create_user("outsider")
-    with Api({"base_url": server.base_url, "entity": "demo"}, api_key=key) as api:
-        with pytest.raises(runsapi.NotFoundError):
-            len(api.runs(PROJECT))
+    with (
+        Api({"base_url": server.base_url, "entity": "demo"}, api_key=key) as api,
+        pytest.raises(runsapi.NotFoundError),
+    ):
+        len(api.runs(PROJECT))
