@@ -23,7 +23,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from runsapi import Api  # noqa: E402
+from runsapi import Api, Run  # noqa: E402
 from runsapi.server import LocalServer, SeedSpec, seed_project  # noqa: E402
 
 
@@ -47,7 +47,10 @@ class Figures:
 
     def line(self, label: str) -> str:
         rate = self.rows / self.seconds if self.seconds else float("inf")
-        return f"{label:<44} {self.seconds:8.3f} s {self.rows:>10,} rows {rate:>12,.0f} rows/s {self.requests:>6} req"
+        return (
+            f"{label:<44} {self.seconds:8.3f} s {self.rows:>10,} rows "
+            f"{rate:>12,.0f} rows/s {self.requests:>6} req"
+        )
 
 
 def raw_replay(server: LocalServer, bodies: list[bytes]) -> float:
@@ -92,11 +95,13 @@ def main() -> int:
             server.store,
             SeedSpec(project="long", runs=1, steps=args.long_steps, events=10, files=1, seed=1),
         )
+        seconds = time.perf_counter() - started
         print(
-            f"seeded {args.runs} x {args.steps:,} and 1 x {args.long_steps:,} steps in {time.perf_counter() - started:.1f} s\n"
+            f"seeded {args.runs} x {args.steps:,} + 1 x {args.long_steps:,} steps"
+            f" in {seconds:.1f} s\n"
         )
 
-        def long_run(api: Api):  # type: ignore[no-untyped-def]
+        def long_run(api: Api) -> Run:
             return api.runs("demo/long")[0]
 
         workloads: list[tuple[str, Callable[[Api], int]]] = [
