@@ -23,6 +23,11 @@ RETRY_JITTER = 0.25
 # A Retry-After longer than this is not waited for: the error is raised instead.
 MAX_RETRY_AFTER = 60.0
 
+# The official client's default order since 2024: oldest first keeps paging stable
+# while runs are being created (wandb/wandb#7675).
+DEFAULT_ORDER = "+created_at"
+DEFAULT_PER_PAGE = 50
+
 # Connection pool per Api.
 MAX_CONNECTIONS = 20
 MAX_KEEPALIVE_CONNECTIONS = 10

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from runsapi._config import Settings, resolve_settings, to_timeout
+from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE
 from runsapi._exceptions import NotFoundError, ResponseValidationError, UsageError
 from runsapi._filters import Filter
 from runsapi._gql import GraphQLClient, ProjectData, connect
@@ -279,8 +280,8 @@ class Api:
         self,
         path: str | None = None,
         filters: Mapping[str, Any] | Filter | None = None,
-        order: str | None = "+created_at",
-        per_page: int = 50,
+        order: str | None = DEFAULT_ORDER,
+        per_page: int = DEFAULT_PER_PAGE,
         lazy: bool = True,
         *,
         limit: int | None = None,

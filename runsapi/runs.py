@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE
 from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._filters import Filter, normalize_filters, validate_order
 from runsapi._gql import FullRun, LightRun, UpdateRunStateInput
@@ -565,8 +566,8 @@ class Runs:
         path: ProjectPath,
         *,
         filters: Mapping[str, Any] | Filter | None = None,
-        order: str | None = "+created_at",
-        per_page: int = 50,
+        order: str | None = DEFAULT_ORDER,
+        per_page: int = DEFAULT_PER_PAGE,
         lazy: bool = True,
         limit: int | None = None,
         cursor: str | None = None,
