@@ -31,6 +31,7 @@ from runsapi.history import (
 if TYPE_CHECKING:
     import pandas
     import pandas as pandas_
+    import polars
 
     from runsapi.api import Api
 
@@ -705,3 +706,9 @@ class Runs:
 
         self.upgrade_to_full()
         return runs_frame(list(self))
+
+    def to_polars(self) -> polars.DataFrame:
+        """`to_pandas()` as a polars DataFrame (needs the `polars` extra)."""
+        import polars as pl  # noqa: PLC0415 (optional dependency)
+
+        return pl.from_pandas(self.to_pandas())

@@ -187,3 +187,29 @@ def test_listing_finds_created_runs(api: Api) -> None:
     path = new_run(api, tags=["findme"])
     found = [run.path_str for run in api.runs(PROJECT, filters={"tags": {"$in": ["findme"]}})]
     assert found == [path]
+
+
+def test_one_api_is_safe_to_share_between_threads(api: Api) -> None:
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    runs = api.runs(PROJECT, per_page=2)
+    expected = [run.id for run in api.runs(PROJECT, per_page=100)]
+
+    def work(_: int) -> tuple[list[str], list[float]]:
+        listed = [run.id for run in runs]
+        losses = [float(run.summary.get("loss", 0.0)) for run in runs]
+        return listed, losses
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(work, range(16)))
+    assert all(listed == expected for listed, _ in results)
+    assert all(len(losses) == len(expected) for _, losses in results)
+
+
+def test_runs_table_in_polars_matches_pandas(api: Api) -> None:
+    runs = api.runs(PROJECT, per_page=3)
+    frame = runs.to_pandas()
+    polars_frame = runs.to_polars()
+    assert polars_frame.columns == list(frame.columns)
+    assert polars_frame["id"].to_list() == frame["id"].tolist()
+    assert polars_frame["tags"].to_list() == frame["tags"].tolist()
