@@ -11,27 +11,37 @@ from typing import Protocol
 class Progress(Protocol):
     def update(self, n: int = 1) -> object: ...
 
+    def close(self) -> None: ...
+
 
 class _Silent:
     def update(self, n: int = 1) -> object:
         return None
 
+    def close(self) -> None:
+        return None
 
-@contextmanager
-def progress_bar(
-    total: int | None, *, description: str, enabled: bool | None
-) -> Iterator[Progress]:
-    """A tqdm bar when `enabled` (None: when stderr is a terminal) and tqdm is installed."""
+
+def open_progress(
+    total: int | None, *, description: str, unit: str, enabled: bool | None
+) -> Progress:
+    """A tqdm bar when `enabled` (None: when stderr is a terminal) and tqdm is installed;
+    otherwise one that shows nothing. Close it when done."""
     show = sys.stderr.isatty() if enabled is None else enabled
     if show:
         try:
             from tqdm.auto import tqdm  # noqa: PLC0415 (optional dependency)
         except ImportError:
-            show = False
-    if not show:
-        yield _Silent()
-        return
-    bar = tqdm(total=total, desc=description, unit="row", leave=False)
+            return _Silent()
+        return tqdm(total=total, desc=description, unit=unit, leave=False)
+    return _Silent()
+
+
+@contextmanager
+def progress_bar(
+    total: int | None, *, description: str, unit: str, enabled: bool | None
+) -> Iterator[Progress]:
+    bar = open_progress(total, description=description, unit=unit, enabled=enabled)
     try:
         yield bar
     finally:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._json import encode
-from runsapi._progress import Progress, progress_bar
+from runsapi._progress import Progress, open_progress, progress_bar
 
 if TYPE_CHECKING:
     import pandas
@@ -160,8 +160,11 @@ class HistoryScan(Iterator[Row]):
         page_size: int,
         min_step: int | None,
         max_step: int | None,
+        progress: bool | None = None,
     ) -> None:
         self._run = run
+        self._progress = progress
+        self._bar: Progress | None = None
         self._keys = check_keys(keys, x_axis="_step")
         self.page_size = check_positive(page_size, "page_size")
         for name, value in (("min_step", min_step), ("max_step", max_step)):
@@ -189,6 +192,8 @@ class HistoryScan(Iterator[Row]):
     def __next__(self) -> Row:
         while not self._buffer:
             if not self._fetch_page():
+                if self._bar is not None:
+                    self._bar.close()
                 raise StopIteration
         return self._buffer.popleft()
 
@@ -203,6 +208,13 @@ class HistoryScan(Iterator[Row]):
     def _fetch_page(self) -> bool:
         """Fetch the next non-empty page into the buffer; False when the scan is over."""
         stop = self._stop_step()
+        if self._bar is None:
+            self._bar = open_progress(
+                max(stop - self._next_step, 0),
+                description=f"history of {self._run.id}",
+                unit="step",
+                enabled=self._progress,
+            )
         while self._next_step < stop:
             start = self._next_step
             span = min(self._span, stop - start)
@@ -215,6 +227,7 @@ class HistoryScan(Iterator[Row]):
                 self._ceiling = (self._span, start + span)
                 continue
             self._next_step = start + span
+            self._bar.update(span)
             if len(rows) < self.page_size // 2:
                 self._span = self._widened(span, len(rows))
             if rows:
@@ -336,7 +349,7 @@ def runs_histories(
     wanted = check_keys(keys, x_axis=x_axis)
     if wanted is not None and stream != "default":
         raise UsageError("keys can only be given with stream='default'")
-    with progress_bar(None, description="histories", enabled=progress) as bar:
+    with progress_bar(None, description="histories", unit="run", enabled=progress) as bar:
         if wanted is None:
             per_run = _map(
                 lambda run: sampled_history(

@@ -500,14 +500,22 @@ class Run:
         page_size: int = 1000,
         min_step: int | None = None,
         max_step: int | None = None,
+        *,
+        progress: bool | None = None,
     ) -> HistoryScan:
         """Every history row in step order (`max_step` exclusive), a page at a time.
 
         With keys, only rows that have all of them. `.iter_batches()` yields one
-        DataFrame per page instead of one dict per row.
+        DataFrame per page instead of one dict per row. `progress` shows a bar (default:
+        only in an interactive terminal).
         """
         return HistoryScan(
-            self, keys=keys, page_size=page_size, min_step=min_step, max_step=max_step
+            self,
+            keys=keys,
+            page_size=page_size,
+            min_step=min_step,
+            max_step=max_step,
+            progress=progress,
         )
 
     # -- display ------------------------------------------------------------------------

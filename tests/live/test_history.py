@@ -196,3 +196,16 @@ def test_iter_batches_yields_a_frame_per_page(api: Api, server: LocalServer) -> 
     assert pd.concat(batches)["x"].tolist() == [float(s) for s in range(250)]
     tables = list(run.scan_history(page_size=100).iter_batches(format="arrow"))
     assert sum(table.num_rows for table in tables) == 250
+
+
+def test_progress_bars_only_when_asked_or_interactive(
+    api: Api, server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = run_with(api, server, [{"_step": s, "x": s} for s in range(300)])
+    assert len(list(run.scan_history(page_size=100))) == 300
+    assert capsys.readouterr().err == "", "off when stderr is not a terminal"
+    assert len(list(run.scan_history(page_size=100, progress=True))) == 300
+    assert "history of" in capsys.readouterr().err
+    runs = api.runs(PROJECT, per_page=4, limit=4)
+    runs.histories(samples=5, keys=["loss"], progress=True)
+    assert "histories" in capsys.readouterr().err
