@@ -10,9 +10,8 @@ from runsapi import Api, F, InvalidFilterError, NotFoundError
 def run_demo(base_url: str, api_key: str, project: str, say: Callable[[str], None] = print) -> None:
     """List, filter, sort, read, sample, scan and update runs of `project`, explaining each step."""
     with Api({"base_url": base_url}, api_key=api_key) as api:
-        say(
-            f"Connected to {base_url} as {api.viewer.username} (default entity {api.default_entity})"
-        )
+        viewer = api.viewer
+        say(f"Connected to {base_url} as {viewer.username} (default entity {viewer.entity})")
 
         runs = api.runs(
             project, filters=F.state.is_in(["finished", "crashed"]), order="-created_at"
@@ -36,9 +35,7 @@ def run_demo(base_url: str, api_key: str, project: str, say: Callable[[str], Non
         )
 
         sampled = best.history(keys=["loss", "eval/loss"], samples=8, join="outer")
-        say(
-            f"\nA sample of its history (keys logged at different steps, joined on _step):\n{sampled}"
-        )
+        say(f"\nA sample of its history (keys logged at different steps, joined):\n{sampled}")
         evals = list(best.scan_history(keys=["eval/loss"]))
         say(f"Every eval/loss row, filtered on the server: {len(evals)} rows")
 
@@ -50,9 +47,8 @@ def run_demo(base_url: str, api_key: str, project: str, say: Callable[[str], Non
         best.summary["reviewed_loss"] = best.summary["loss"]
         best.update()
         again = api.run(best.path_str)
-        say(
-            f"\nTagged and saved: tags={again.tags}, summary.reviewed_loss={again.summary['reviewed_loss']:.4f}"
-        )
+        reviewed = again.summary["reviewed_loss"]
+        say(f"\nTagged and saved: tags={again.tags}, summary.reviewed_loss={reviewed:.4f}")
 
         try:
             api.runs(project, filters={"summary.loss": {"$lt": 1}})
