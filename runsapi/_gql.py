@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar, cast
 
 import httpx
 import pydantic
 from runsapi_generated.client import GeneratedClient
+from runsapi_generated.fragments import ArtifactFragment as ArtifactData
+from runsapi_generated.fragments import FileFragment as FileData
 from runsapi_generated.fragments import FullRunFragment as FullRun
 from runsapi_generated.fragments import LightRunFragment as LightRun
 from runsapi_generated.fragments import ProjectFragment as ProjectData
@@ -43,6 +45,8 @@ from runsapi._transport import (
 from runsapi._types import NOT_GIVEN, NotGiven
 
 __all__ = [
+    "ArtifactData",
+    "FileData",
     "FullRun",
     "GraphQLClient",
     "LightRun",
@@ -173,25 +177,49 @@ class GraphQLClient(GeneratedClient):
         )
 
     def download(self, url: str) -> bytes:
-        """GET `url` through the same retries and error mapping (auth only under the base URL)."""
+        """GET a small file's bytes. The API key is sent only to URLs under the base URL."""
+        return self._send_plain("GET", url).content
+
+    def download_stream(self, url: str, consume: Callable[[Iterator[bytes]], None]) -> None:
+        """GET a file, streaming its chunks to `consume`.
+
+        A connection that fails mid-body is retried like a failed request: `consume` is
+        then called again, from the first chunk, and must start over.
+        """
+        self._send_plain("GET", url, consume=lambda response: consume(response.iter_bytes()))
+
+    def upload(self, url: str, content: bytes, headers: Mapping[str, str]) -> None:
+        """PUT bytes to an upload URL; safe to retry, since a PUT replaces."""
+        self._send_plain("PUT", url, content=content, headers=headers)
+
+    def _send_plain(
+        self,
+        method: str,
+        url: str,
+        *,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        consume: Callable[[httpx.Response], None] | None = None,
+    ) -> httpx.Response:
         http = self._http
         request = http.sender.client.build_request(
-            "GET",
+            method,
             url,
-            headers={"User-Agent": USER_AGENT},
+            content=content,
+            headers={"User-Agent": USER_AGENT, **(headers or {})},
             timeout=httpx.USE_CLIENT_DEFAULT
             if isinstance(http.timeout, NotGiven)
             else http.timeout,
         )
         try:
-            response = http.sender.send(request, idempotent=True)
+            response = http.sender.send(request, idempotent=True, consume=consume)
         except httpx.TransportError as exc:
             raise error_for_transport(exc, operation=None, secret=http.secret) from exc
         except DeadlineExceeded as exc:
             raise error_for_deadline(None, exc.deadline) from exc
         if not response.is_success:
             raise error_for_status(response, operation=None, secret=http.secret)
-        return response.content
+        return response
 
     @property
     def retry_policy(self) -> RetryPolicy:

@@ -125,21 +125,38 @@ class RetryingSender:
     auth: httpx.Auth | None = None
     """Auth for a client that was given rather than built here (which has its own)."""
 
-    def send(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
+    def send(
+        self,
+        request: httpx.Request,
+        *,
+        idempotent: bool,
+        consume: Callable[[httpx.Response], None] | None = None,
+    ) -> httpx.Response:
         """The final response (which may be an error status), after any retries.
 
-        Raises the last httpx.TransportError when no attempt got a response, or
-        DeadlineExceeded when the deadline ran out while waiting to send.
+        With `consume`, the body is streamed to it instead of read into memory, and a
+        connection that fails mid-body is retried like any other (`consume` must then
+        start over, e.g. truncate what it wrote). Raises the last httpx.TransportError
+        when no attempt succeeded, or DeadlineExceeded when the deadline ran out while
+        waiting to send.
         """
         started = self.clock()
         retries_done = 0
+        auth = self.auth if self.auth is not None else httpx.USE_CLIENT_DEFAULT
         while True:
             self._wait_at_gate(started)
             self._fit_into_deadline(request, started)
+            outcome: httpx.Response | httpx.TransportError
             try:
-                outcome: httpx.Response | httpx.TransportError = self.client.send(
-                    request, auth=self.auth if self.auth is not None else httpx.USE_CLIENT_DEFAULT
-                )
+                outcome = self.client.send(request, auth=auth, stream=consume is not None)
+                if consume is not None:
+                    try:
+                        if outcome.is_success:
+                            consume(outcome)
+                        else:
+                            outcome.read()
+                    finally:
+                        outcome.close()
             except httpx.TransportError as exc:
                 outcome = exc
             if isinstance(outcome, httpx.Response) and outcome.is_success:

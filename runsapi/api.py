@@ -21,8 +21,9 @@ from runsapi._json import encode, wrap_config
 from runsapi._pagination import Page, Paginator
 from runsapi._paths import ProjectPath, RunPath, parse_project_path, parse_run_path
 from runsapi._retry import RetryPolicy
+from runsapi._time import as_utc
 from runsapi._types import NOT_GIVEN, NotGiven
-from runsapi.runs import Run, Runs, _aware
+from runsapi.runs import Run, Runs
 
 if TYPE_CHECKING:
     import httpx
@@ -62,7 +63,7 @@ class Project:
 
     @classmethod
     def _from(cls, data: ProjectData) -> Project:
-        created = _aware(data.created_at)
+        created = as_utc(data.created_at)
         assert created is not None
         return cls(
             id=data.id,

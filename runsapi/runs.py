@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import html
+import os
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE
 from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._filters import Filter, normalize_filters, validate_order
-from runsapi._gql import FullRun, LightRun, UpdateRunStateInput
+from runsapi._gql import ArtifactData, FullRun, LightRun, UpdateRunStateInput
 from runsapi._json import decode_object, encode, unwrap_config, wrap_config
 from runsapi._pagination import Page, Paginator
 from runsapi._paths import ProjectPath, RunPath
+from runsapi._time import as_utc
 from runsapi._tracked import Change, Summary, TrackedDict, apply_changes
+from runsapi.files import Artifact, File, Files, run_artifacts, upload_file
 from runsapi.history import (
     HistoryScan,
     Join,
@@ -50,13 +53,6 @@ class User:
 
     name: str
     username: str | None
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """W&B timestamps are UTC without a zone suffix: make them timezone-aware."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
 
 
 class Run:
@@ -220,13 +216,13 @@ class Run:
 
     @property
     def created_at(self) -> datetime:
-        created = _aware(self._data.created_at)
+        created = as_utc(self._data.created_at)
         assert created is not None
         return created
 
     @property
     def heartbeat_at(self) -> datetime | None:
-        return _aware(self._data.heartbeat_at)
+        return as_utc(self._data.heartbeat_at)
 
     @property
     def read_only(self) -> bool:
@@ -300,18 +296,53 @@ class Run:
     @property
     def metadata(self) -> dict[str, Any] | None:
         """The run's `wandb-metadata.json` (host, Python, git, ...), or None without one."""
-        gql = self._api._gql
-        result = gql.run_files(self.entity, self.project, self.id, names=[METADATA_FILE])
-        run = result.project.run if result.project else None
-        if run is None:
-            raise self._not_found()
-        files = run.files.edges if run.files else []
-        node = files[0].node if files else None
-        if node is None or not node.url:
+        files = list(self.files(names=[METADATA_FILE]))
+        if not files or not files[0].url:
             return None
-        return decode_object(
-            gql.download(node.url).decode("utf-8"), what=f"{METADATA_FILE} of {self.path_str}"
+        content = self._api._gql.download(files[0].url)
+        return decode_object(content.decode("utf-8"), what=f"{METADATA_FILE} of {self.path_str}")
+
+    # -- files and artifacts ------------------------------------------------------------
+
+    def files(
+        self,
+        names: Sequence[str] | None = None,
+        pattern: str | None = None,
+        per_page: int = DEFAULT_PER_PAGE,
+    ) -> Files:
+        """The run's files: all, the given `names`, or those matching `pattern` (SQL LIKE
+        syntax: `%` any text, `_` one character, e.g. `"%.json"`)."""
+        return Files(self, names=names, pattern=pattern, per_page=per_page)
+
+    def file(self, name: str) -> File:
+        """The file called `name`; NotFoundError if the run has none."""
+        found = list(self.files(names=[name]))
+        if not found:
+            raise NotFoundError(
+                f"run {self.path_str} has no file {name!r}", path=f"{self.path_str}/{name}"
+            )
+        return found[0]
+
+    def upload_file(self, path: str | os.PathLike[str], root: str | os.PathLike[str] = ".") -> File:
+        """Upload a local file; it is named after its path relative to `root`."""
+        return upload_file(self, path, root)
+
+    def logged_artifacts(self, per_page: int = 100) -> Paginator[ArtifactData, Artifact]:
+        """Artifact versions this run logged."""
+        return run_artifacts(self, used=False, per_page=per_page)
+
+    def used_artifacts(self, per_page: int = 100) -> Paginator[ArtifactData, Artifact]:
+        """Artifact versions this run declared as inputs."""
+        return run_artifacts(self, used=True, per_page=per_page)
+
+    def use_artifact(self, artifact: Artifact, use_as: str | None = None) -> Artifact:
+        """Declare `artifact` an input of this run."""
+        result = self._api._gql.use_artifact(
+            self.entity, self.project, self.id, artifact_id=artifact.id, used_as=use_as
         )
+        if result.use_artifact is None:
+            raise NotFoundError(f"could not use artifact {artifact.name} in {self.path_str}")
+        return Artifact._from(result.use_artifact.artifact)
 
     # -- loading ------------------------------------------------------------------------
 

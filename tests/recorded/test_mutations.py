@@ -13,7 +13,7 @@ pytestmark = pytest.mark.vcr
 
 def test_create_update_state_and_delete(api: Api, transport: CountingTransport) -> None:
     run = api.create_run(
-        run_id="recorded1", project="demo-project", name="first", tags=["a"], config={"lr": 0.5}
+        run_id="recorded1", project="scratch", name="first", tags=["a"], config={"lr": 0.5}
     )
     assert (run.id, run.state, run.name, run.tags) == ("recorded1", "running", "first", ["a"])
     run.tags.append("b")
@@ -28,13 +28,13 @@ def test_create_update_state_and_delete(api: Api, transport: CountingTransport) 
         1.5,
     )
     run.summary.update({"acc": 0.5})
-    assert api.run("demo/demo-project/recorded1").summary.to_dict() == {"loss": 1.5, "acc": 0.5}
+    assert api.run("demo/scratch/recorded1").summary.to_dict() == {"loss": 1.5, "acc": 0.5}
     assert run.update_state("failed") and run.state == "failed"
     assert run.wait_until_finished(poll_interval=0.01) == "failed"
     assert run.stop() is True
     run.delete()
     with pytest.raises(NotFoundError):
-        api.run("demo/demo-project/recorded1")
+        api.run("demo/scratch/recorded1")
     assert transport.operations == {
         "CreateRun": 1,
         "GetRunFull": 4,

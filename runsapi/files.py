@@ -1,0 +1,358 @@
+"""A run's files (list, download, upload, delete) and the artifacts it logged or used."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from runsapi._exceptions import NotFoundError, ResponseValidationError, UsageError
+from runsapi._gql import ArtifactData, FileData
+from runsapi._json import decode_object
+from runsapi._pagination import Page, Paginator
+from runsapi._progress import progress_bar
+from runsapi._time import as_utc
+
+if TYPE_CHECKING:
+    from runsapi.runs import Run
+
+_DOWNLOAD_WORKERS = 8
+
+
+def safe_destination(root: str | os.PathLike[str], name: str) -> Path:
+    """`root/name`, refusing names that would land outside `root`."""
+    relative = PurePosixPath(name.replace("\\", "/"))
+    if not name or relative.is_absolute() or ".." in relative.parts or name.startswith("~"):
+        raise UsageError(f"refusing to write file {name!r} outside {os.fspath(root)!r}")
+    return Path(root, *relative.parts)
+
+
+def _md5_base64(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return base64.b64encode(digest.digest()).decode()
+
+
+class File:
+    """One file of a run."""
+
+    def __init__(self, run: Run, data: FileData) -> None:
+        self._run = run
+        self._data = data
+
+    @property
+    def id(self) -> str:
+        return self._data.id
+
+    @property
+    def name(self) -> str:
+        """The path of the file within the run, such as `media/images/x.png`."""
+        return self._data.name
+
+    @property
+    def url(self) -> str | None:
+        """Where to download it from."""
+        return self._data.url
+
+    @property
+    def direct_url(self) -> str:
+        """The storage URL (no API key needed when the server presigns it)."""
+        return self._data.direct_url
+
+    @property
+    def size(self) -> int:
+        """Size in bytes."""
+        return self._data.size_bytes
+
+    @property
+    def md5(self) -> str | None:
+        """Base64-encoded MD5 of the content, when the server knows it."""
+        return self._data.md_5
+
+    @property
+    def mimetype(self) -> str | None:
+        return self._data.mimetype
+
+    @property
+    def updated_at(self) -> datetime | None:
+        return as_utc(self._data.updated_at)
+
+    def __repr__(self) -> str:
+        return f"<File {self.name} ({self.mimetype}) {self.size} bytes>"
+
+    def is_downloaded(self, root: str | os.PathLike[str] = ".") -> bool:
+        """Whether `root/name` exists with this file's size (and MD5, when known)."""
+        path = safe_destination(root, self.name)
+        if not path.is_file() or path.stat().st_size != self.size:
+            return False
+        return self.md5 is None or _md5_base64(path) == self.md5
+
+    def download(
+        self, root: str | os.PathLike[str] = ".", replace: bool = False, exist_ok: bool = False
+    ) -> Path:
+        """Download to `root/name` and return the path.
+
+        Streams into a temporary file beside the target, checks its size (and MD5), then
+        renames it into place: an interrupted download leaves no partial file. An
+        existing file raises unless `replace` (download again) or `exist_ok` (keep it).
+        """
+        path = safe_destination(root, self.name)
+        if path.exists() and not replace:
+            if exist_ok:
+                return path
+            raise UsageError(f"{path} already exists; pass replace=True or exist_ok=True")
+        if not self.url:
+            raise NotFoundError(f"file {self.name} of run {self._run.path_str} has no URL")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".part"
+        )
+        try:
+            with os.fdopen(handle, "wb") as sink:
+
+                def write(chunks: Iterator[bytes]) -> None:
+                    sink.seek(0)
+                    sink.truncate()
+                    for chunk in chunks:
+                        sink.write(chunk)
+
+                self._run._api._gql.download_stream(self.url, write)
+            self._verify(Path(temporary))
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return path
+
+    def _verify(self, path: Path) -> None:
+        size = path.stat().st_size
+        if size != self.size:
+            raise ResponseValidationError(
+                f"downloaded {size} bytes of {self.name}, expected {self.size}",
+                operation=None,
+                error=None,
+            )
+        if self.md5 is not None and _md5_base64(path) != self.md5:
+            raise ResponseValidationError(
+                f"the MD5 of the downloaded {self.name} does not match the server's",
+                operation=None,
+                error=None,
+            )
+
+    def delete(self) -> None:
+        """Delete the file from the run."""
+        self._run._api._gql.delete_files(files=[self.id], project_id=self._run.project_internal_id)
+
+
+class Files(Paginator[FileData, File]):
+    """A run's files, loaded a page at a time; `len()` is the server's count."""
+
+    def __init__(
+        self,
+        run: Run,
+        *,
+        names: Sequence[str] | None = None,
+        pattern: str | None = None,
+        per_page: int = 50,
+    ) -> None:
+        if names is not None and pattern is not None:
+            raise UsageError("pass names or pattern, not both")
+        if isinstance(names, str):
+            raise UsageError(f"names must be a list of file names, got {names!r}")
+        self._run = run
+        self._names = list(names) if names is not None else None
+        self._pattern = pattern
+        super().__init__(
+            fetch=self._fetch,
+            convert=lambda nodes: [File(run, node) for node in nodes],
+            identity=lambda file: file.id,
+            per_page=per_page,
+            what="files",
+        )
+
+    def _fetch(self, cursor: str | None, size: int) -> Page[FileData]:
+        run = self._run
+        result = run._api._gql.run_files(
+            run.entity,
+            run.project,
+            run.id,
+            names=list(self._names) if self._names is not None else None,
+            pattern=self._pattern,
+            cursor=cursor,
+            per_page=size,
+        )
+        node = result.project.run if result.project else None
+        if node is None:
+            raise NotFoundError(f"run {run.path_str} not found", path=run.path_str)
+        connection = node.files
+        if connection is None:
+            return Page(nodes=[], next_cursor=None, has_next=False, total=node.file_count or 0)
+        return Page(
+            nodes=[edge.node for edge in connection.edges if edge.node is not None],
+            next_cursor=(connection.edges[-1].cursor if connection.edges else None)
+            or connection.page_info.end_cursor,
+            has_next=connection.page_info.has_next_page,
+            # With names, the run's file count says nothing about how many match.
+            total=None if self._names is not None else node.file_count,
+        )
+
+    def __repr__(self) -> str:
+        return f"<Files {self._run.path_str}>"
+
+    def download_all(
+        self,
+        root: str | os.PathLike[str] = ".",
+        *,
+        max_workers: int = _DOWNLOAD_WORKERS,
+        progress: bool | None = None,
+    ) -> list[Path]:
+        """Download every file concurrently (at most `max_workers` at once), skipping files
+        already present with the same size and MD5; returns their paths in listing order."""
+        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+            raise UsageError(f"max_workers must be a positive integer, got {max_workers!r}")
+        files = list(self)
+        for file in files:
+            safe_destination(root, file.name)  # refuse the whole batch before writing anything
+        with (
+            progress_bar(len(files), description="files", unit="file", enabled=progress) as bar,
+            ThreadPoolExecutor(max_workers=max_workers) as pool,
+        ):
+
+            def fetch(file: File) -> Path:
+                if file.is_downloaded(root):
+                    path = safe_destination(root, file.name)
+                else:
+                    path = file.download(root, replace=True)
+                bar.update(1)
+                return path
+
+            return list(pool.map(fetch, files))
+
+
+def upload_name(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:
+    """The name a file gets in the run: relative to `root`, with `..` parts made safe
+    (`../x.txt` is stored as `__/x.txt`, as the official client does)."""
+    relative = os.path.relpath(os.fspath(path), os.fspath(root))
+    parts = [
+        {"..": "__", ".": "_"}.get(part, part)
+        for part in PurePosixPath(relative.replace(os.sep, "/")).parts
+    ]
+    return "/".join(part for part in parts if part != "/")
+
+
+def upload_file(run: Run, path: str | os.PathLike[str], root: str | os.PathLike[str] = ".") -> File:
+    """Upload `path` to the run: create the file, PUT its bytes, mark it uploaded."""
+    source = Path(path)
+    if not source.is_file():
+        raise UsageError(f"{source} is not a file")
+    name = upload_name(source, root)
+    gql = run._api._gql
+    created = gql.create_run_files(run.entity, run.project, run.id, files=[name]).create_run_files
+    if created is None or not created.run_id or not created.files:
+        raise NotFoundError(
+            f"cannot upload to {run.path_str}: check that the run exists and you may write to it",
+            path=run.path_str,
+        )
+    target = created.files[0]
+    if not target.upload_url:
+        raise ResponseValidationError(
+            f"no upload URL for {name}", operation="CreateRunFiles", error=None
+        )
+    url = target.upload_url
+    if url.startswith("/"):
+        url = run._api.settings.base_url + url
+    headers = dict(header.split(":", 1) for header in created.upload_headers if ":" in header)
+    gql.upload(url, source.read_bytes(), headers)
+    gql.mark_run_files_uploaded(run.entity, run.project, run.id, files=[name])
+    found = list(Files(run, names=[name]))
+    if not found:
+        raise NotFoundError(f"uploaded {name}, but the run does not list it", path=run.path_str)
+    return found[0]
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """An artifact version a run logged or used."""
+
+    id: str
+    name: str
+    """`collection:vN`."""
+    collection: str
+    type: str
+    version: str
+    """`vN`."""
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+    size: int
+    digest: str
+    state: str
+    description: str | None
+    metadata: dict[str, Any]
+    created_at: datetime
+    file_count: int
+    entity: str | None
+    project: str | None
+
+    @classmethod
+    def _from(cls, data: ArtifactData) -> Artifact:
+        collection = data.artifact_sequence.name
+        version = f"v{data.version_index}" if data.version_index is not None else "latest"
+        project = data.artifact_sequence.project
+        created = as_utc(data.created_at)
+        assert created is not None
+        return cls(
+            id=data.id,
+            name=f"{collection}:{version}",
+            collection=collection,
+            type=data.artifact_type.name,
+            version=version,
+            aliases=tuple(alias.alias for alias in data.aliases),
+            tags=tuple(tag.name for tag in data.tags),
+            size=data.size,
+            digest=data.digest,
+            state=data.state.value,
+            description=data.description,
+            metadata=decode_object(data.metadata, what=f"metadata of artifact {collection}"),
+            created_at=created,
+            file_count=data.file_count,
+            entity=project.entity_name if project else None,
+            project=project.name if project else None,
+        )
+
+
+def run_artifacts(run: Run, *, used: bool, per_page: int) -> Paginator[ArtifactData, Artifact]:
+    """The artifacts `run` logged (or, with `used`, declared as inputs)."""
+    gql = run._api._gql
+    query = gql.run_input_artifacts if used else gql.run_output_artifacts
+
+    def fetch(cursor: str | None, size: int) -> Page[ArtifactData]:
+        result = query(run.entity, run.project, run.id, cursor=cursor, per_page=size)
+        node = result.project.run if result.project else None
+        if node is None:
+            raise NotFoundError(f"run {run.path_str} not found", path=run.path_str)
+        connection = node.artifacts
+        if connection is None:
+            return Page(nodes=[], next_cursor=None, has_next=False, total=0)
+        return Page(
+            nodes=[edge.node for edge in connection.edges if edge.node is not None],
+            next_cursor=connection.page_info.end_cursor,
+            has_next=connection.page_info.has_next_page,
+            total=connection.total_count,
+        )
+
+    return Paginator(
+        fetch=fetch,
+        convert=lambda nodes: [Artifact._from(node) for node in nodes],
+        identity=lambda artifact: artifact.id,
+        per_page=per_page,
+        what="artifacts",
+    )
