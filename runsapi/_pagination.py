@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar, overload
+from typing import Generic, Protocol, TypeVar, overload
 
 from runsapi._exceptions import PaginationError, UsageError
 
@@ -20,6 +20,7 @@ logger = logging.getLogger("runsapi")
 
 N = TypeVar("N")
 T = TypeVar("T")
+N_co = TypeVar("N_co", covariant=True)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,47 @@ class Page(Generic[N]):
     has_next: bool
     total: int | None = None
     """The connection's total count, when the server reports one."""
+
+
+class _PageInfo(Protocol):
+    @property
+    def end_cursor(self) -> str | None: ...
+
+    @property
+    def has_next_page(self) -> bool: ...
+
+
+class _Edge(Protocol[N_co]):
+    @property
+    def node(self) -> N_co | None: ...
+
+
+class Connection(Protocol[N_co]):
+    """The shape of every Relay connection in queries/: edges of nodes, and pageInfo."""
+
+    @property
+    def edges(self) -> Sequence[_Edge[N_co]]: ...
+
+    @property
+    def page_info(self) -> _PageInfo: ...
+
+
+def page_of(connection: Connection[N] | None, *, total: int | None = None) -> Page[N]:
+    """A Page from a connection as the generated models hold it (None: an empty page).
+
+    The next cursor is the last edge's `cursor` when edges carry one (as the official
+    client pages runs and files), else `pageInfo.endCursor`.
+    """
+    if connection is None:
+        return Page(nodes=[], next_cursor=None, has_next=False, total=total)
+    edges = connection.edges
+    last_cursor = getattr(edges[-1], "cursor", None) if edges else None
+    return Page(
+        nodes=[edge.node for edge in edges if edge.node is not None],
+        next_cursor=last_cursor or connection.page_info.end_cursor,
+        has_next=connection.page_info.has_next_page,
+        total=total,
+    )
 
 
 FetchPage = Callable[[str | None, int], Page[N]]

@@ -18,7 +18,7 @@ from runsapi._exceptions import NotFoundError, ResponseValidationError, UsageErr
 from runsapi._filters import Filter
 from runsapi._gql import GraphQLClient, ProjectData, connect
 from runsapi._json import encode, wrap_config
-from runsapi._pagination import Page, Paginator
+from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import ProjectPath, RunPath, parse_project_path, parse_run_path
 from runsapi._retry import RetryPolicy
 from runsapi._time import as_utc
@@ -208,6 +208,9 @@ class Api:
             project=lambda: self.settings.project or default_project,
         )
 
+    def _named_project(self, name: str, entity: str | None) -> ProjectPath:
+        return self._project_path(f"{entity}/{name}" if entity else name)
+
     def _run_path(self, path: str) -> RunPath:
         return parse_run_path(
             path, entity=lambda: self.default_entity, project=self._default_project
@@ -217,7 +220,7 @@ class Api:
 
     def project(self, name: str, entity: str | None = None) -> Project:
         """The project `entity/name` (or `name` in the default entity)."""
-        path = self._project_path(f"{entity}/{name}" if entity else name)
+        path = self._named_project(name, entity)
         found = self._gql.get_project(entity=path.entity, name=path.project).project
         if found is None:
             raise NotFoundError(f"project {path} not found", path=str(path))
@@ -235,11 +238,7 @@ class Api:
             models = self._gql.get_projects(entity=owner, cursor=cursor, per_page=size).models
             if models is None:
                 raise NotFoundError(f"entity {owner} not found", path=owner)
-            return Page(
-                nodes=[edge.node for edge in models.edges if edge.node is not None],
-                next_cursor=models.page_info.end_cursor,
-                has_next=models.page_info.has_next_page,
-            )
+            return page_of(models)
 
         return Paginator(
             fetch=fetch,
@@ -253,7 +252,7 @@ class Api:
         self, name: str, entity: str | None = None, description: str | None = None
     ) -> Project:
         """Create the project (or return it if it exists)."""
-        path = self._project_path(f"{entity}/{name}" if entity else name)
+        path = self._named_project(name, entity)
         result = self._gql.create_project(
             entity=path.entity, name=path.project, description=description
         )
@@ -330,11 +329,7 @@ class Api:
         if state not in {"running", "pending"}:
             raise UsageError(f"a new run's state must be 'running' or 'pending', got {state!r}")
         run_id = run_id or "".join(secrets.choice(_RUN_ID_ALPHABET) for _ in range(_RUN_ID_LENGTH))
-        path = self._project_path(
-            f"{entity}/{project or self.settings.project or DEFAULT_PROJECT}"
-            if entity
-            else project or self.settings.project or DEFAULT_PROJECT
-        )
+        path = self._named_project(project or self.settings.project or DEFAULT_PROJECT, entity)
         result = self._gql.create_run(
             entity=path.entity,
             project=path.project,

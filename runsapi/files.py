@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from runsapi._exceptions import NotFoundError, ResponseValidationError, UsageError
 from runsapi._gql import ArtifactData, FileData
 from runsapi._json import decode_object
-from runsapi._pagination import Page, Paginator
+from runsapi._pagination import Page, Paginator, page_of
 from runsapi._progress import progress_bar
 from runsapi._time import as_utc
 
@@ -193,17 +193,8 @@ class Files(Paginator[FileData, File]):
         node = result.project.run if result.project else None
         if node is None:
             raise NotFoundError(f"run {run.path_str} not found", path=run.path_str)
-        connection = node.files
-        if connection is None:
-            return Page(nodes=[], next_cursor=None, has_next=False, total=node.file_count or 0)
-        return Page(
-            nodes=[edge.node for edge in connection.edges if edge.node is not None],
-            next_cursor=(connection.edges[-1].cursor if connection.edges else None)
-            or connection.page_info.end_cursor,
-            has_next=connection.page_info.has_next_page,
-            # With names, the run's file count says nothing about how many match.
-            total=None if self._names is not None else node.file_count,
-        )
+        # With names, the run's file count says nothing about how many match.
+        return page_of(node.files, total=None if self._names is not None else node.file_count)
 
     def __repr__(self) -> str:
         return f"<Files {self._run.path_str}>"
@@ -339,15 +330,8 @@ def run_artifacts(run: Run, *, used: bool, per_page: int) -> Paginator[ArtifactD
         node = result.project.run if result.project else None
         if node is None:
             raise NotFoundError(f"run {run.path_str} not found", path=run.path_str)
-        connection = node.artifacts
-        if connection is None:
-            return Page(nodes=[], next_cursor=None, has_next=False, total=0)
-        return Page(
-            nodes=[edge.node for edge in connection.edges if edge.node is not None],
-            next_cursor=connection.page_info.end_cursor,
-            has_next=connection.page_info.has_next_page,
-            total=connection.total_count,
-        )
+        artifacts = node.artifacts
+        return page_of(artifacts, total=artifacts.total_count if artifacts else 0)
 
     return Paginator(
         fetch=fetch,

@@ -16,7 +16,7 @@ from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._filters import Filter, normalize_filters, validate_order
 from runsapi._gql import ArtifactData, FullRun, LightRun, UpdateRunStateInput
 from runsapi._json import decode_object, encode, unwrap_config, wrap_config
-from runsapi._pagination import Page, Paginator
+from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import ProjectPath, RunPath
 from runsapi._time import as_utc
 from runsapi._tracked import Change, Summary, TrackedDict, apply_changes
@@ -641,16 +641,7 @@ class Runs:
         project = result.project
         if project is None:
             raise NotFoundError(f"project {self.path} not found", path=str(self.path))
-        connection = project.runs
-        if connection is None:
-            return Page(nodes=[], next_cursor=None, has_next=False, total=project.run_count)
-        edges = connection.edges
-        return Page(
-            nodes=[edge.node for edge in edges],
-            next_cursor=edges[-1].cursor if edges else connection.page_info.end_cursor,
-            has_next=connection.page_info.has_next_page,
-            total=project.run_count,
-        )
+        return page_of(project.runs, total=project.run_count)
 
     def _to_runs(self, nodes: Sequence[LightRun]) -> list[Run]:
         batch = _FullDataBatch(self._api, self.path) if self._lazy else None

@@ -13,6 +13,8 @@ from tests.support.counting import CountingTransport
 
 LIVE_SEED = SeedSpec(runs=8, steps=120, events=5, files=2, seed=5)
 PROJECT = "demo/demo-project"
+# Tests that create runs put them here, so that PROJECT keeps its seeded runs only.
+SCRATCH = "scratch"
 # Retries without waiting: the tests are about what is retried, not how long it waits.
 FAST_RETRIES = RetryPolicy(max_retries=3, initial_delay=0.0, max_delay=0.0, jitter=0.0)
 

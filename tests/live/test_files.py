@@ -13,14 +13,14 @@ from runsapi.api import Api
 from runsapi.files import safe_destination, upload_name
 from runsapi.runs import Run
 from runsapi.server import LocalServer
-from tests.live.conftest import PROJECT
+from tests.live.conftest import PROJECT, SCRATCH
 from tests.support.counting import CountingTransport
 
 _ids = itertools.count()
 
 
 def fresh_run(api: Api) -> Run:
-    return api.create_run(run_id=f"files{next(_ids):04d}", project="demo-project")
+    return api.create_run(run_id=f"files{next(_ids):04d}", project=SCRATCH)
 
 
 def graphql(server: LocalServer, query: str, variables: dict[str, object]) -> dict[str, object]:
@@ -106,7 +106,7 @@ def test_download_refuses_a_server_named_traversal(
         server,
         "mutation($e: String!, $p: String!, $r: String!, $f: [String!]!) {"
         " createRunFiles(input: {entityName: $e, projectName: $p, runName: $r, files: $f}) { runID } }",
-        {"e": "demo", "p": "demo-project", "r": run.id, "f": ["../../escape.txt"]},
+        {"e": "demo", "p": SCRATCH, "r": run.id, "f": ["../../escape.txt"]},
     )
     file = run.file("../../escape.txt")
     with pytest.raises(UsageError, match="outside"):
@@ -142,7 +142,7 @@ def test_a_thousand_files_paginate(api: Api, server: LocalServer) -> None:
         server,
         "mutation($e: String!, $p: String!, $r: String!, $f: [String!]!) {"
         " createRunFiles(input: {entityName: $e, projectName: $p, runName: $r, files: $f}) { runID } }",
-        {"e": "demo", "p": "demo-project", "r": run.id, "f": names},
+        {"e": "demo", "p": SCRATCH, "r": run.id, "f": names},
     )
     files = run.files(per_page=128)
     assert len(files) == 1000

@@ -10,19 +10,19 @@ import pytest
 from runsapi import GraphQLError, NotFoundError, UsageError
 from runsapi.api import Api
 from runsapi.server import LocalServer
-from tests.live.conftest import PROJECT, second_api
+from tests.live.conftest import PROJECT, SCRATCH, second_api
 
 _ids = itertools.count()
 
 
 def new_run(api: Api, **kwargs: object) -> str:
-    run = api.create_run(run_id=f"live{next(_ids):04d}", project="demo-project", **kwargs)  # type: ignore[arg-type]
+    run = api.create_run(run_id=f"live{next(_ids):04d}", project=SCRATCH, **kwargs)  # type: ignore[arg-type]
     return run.path_str
 
 
 def test_create_run_returns_the_created_run(api: Api) -> None:
     run = api.create_run(
-        project="demo-project",
+        project=SCRATCH,
         state="pending",
         name="fresh",
         group="g",
@@ -44,7 +44,7 @@ def test_create_run_returns_the_created_run(api: Api) -> None:
     assert again.config.to_dict() == {"lr": 0.1, "nested": {"depth": 2}}
     assert again.rawconfig["lr"] == {"value": 0.1, "desc": None}
     with pytest.raises(UsageError, match="'running' or 'pending'"):
-        api.create_run(project="demo-project", state="finished")
+        api.create_run(project=SCRATCH, state="finished")
 
 
 def test_update_round_trips_every_editable_field(api: Api, server: LocalServer) -> None:
@@ -185,7 +185,9 @@ def test_a_stale_run_object_reports_not_found(api: Api) -> None:
 
 def test_listing_finds_created_runs(api: Api) -> None:
     path = new_run(api, tags=["findme"])
-    found = [run.path_str for run in api.runs(PROJECT, filters={"tags": {"$in": ["findme"]}})]
+    found = [
+        run.path_str for run in api.runs(f"demo/{SCRATCH}", filters={"tags": {"$in": ["findme"]}})
+    ]
     assert found == [path]
 
 
