@@ -1,0 +1,139 @@
+"""The official `wandb` client and runsapi, on the same seeded LocalServer, agree.
+
+Skipped only when `wandb` is not installed (it is in the dev extra, so CI runs it).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runsapi import Api
+from runsapi.server import LocalServer, SeedSpec
+
+wandb = pytest.importorskip("wandb")
+
+PROJECT = "demo/demo-project"
+SEED = SeedSpec(runs=24, steps=400, events=5, files=3, seed=23)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    home = tmp_path_factory.mktemp("wandb-home")
+    saved = dict(os.environ)
+    # Keep the official client's files out of the real home, and off any network.
+    os.environ.update(
+        {
+            "HOME": str(home),
+            "WANDB_CONFIG_DIR": str(home / "config"),
+            "WANDB_CACHE_DIR": str(home / "cache"),
+            "WANDB_DATA_DIR": str(home / "data"),
+            "WANDB_DIR": str(home),
+            "WANDB_SILENT": "true",
+            "WANDB_DISABLE_SENTRY": "true",
+        }
+    )
+    try:
+        with LocalServer(seed=SEED) as running:
+            yield running
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def official(server: LocalServer) -> Any:
+    return wandb.Api(api_key=server.api_key, overrides={"base_url": server.base_url}, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def ours(server: LocalServer) -> Iterator[Api]:
+    with Api({"base_url": server.base_url}, api_key=server.api_key) as api:
+        yield api
+
+
+CASES: list[tuple[dict[str, Any], str]] = [
+    ({}, "+created_at"),
+    ({}, "-created_at"),
+    ({"state": "finished"}, "+created_at"),
+    ({"state": {"$ne": "finished"}}, "-created_at"),
+    ({"$or": [{"state": "crashed"}, {"state": "failed"}]}, "+created_at"),
+    ({"tags": {"$in": ["best"]}}, "+created_at"),
+    ({"tags": {"$nin": ["cpu", "gpu"]}}, "+display_name"),
+    ({"display_name": {"$regex": "^(amber|calm)"}}, "-display_name"),
+    ({"config.batch_size": 32}, "+created_at"),
+    ({"config.batch_size.value": {"$in": [16, 64]}}, "+config.lr.value"),
+    ({"config.lr": {"$gt": 0.001}}, "-config.lr.value"),
+    ({"config.optimizer.name": "adam"}, "+created_at"),
+    ({"summary_metrics.acc": {"$gte": 0.5}}, "-summary_metrics.acc"),
+    ({"summary_metrics.best.acc": {"$lt": 0.8}}, "+summary_metrics.loss"),
+    ({"$and": [{"group": "baseline"}, {"jobType": "train"}]}, "+heartbeat_at"),
+    ({"$nor": [{"group": "ablation"}]}, "+created_at"),
+    ({"sweep": {"$exists": True}}, "+created_at"),
+    ({"createdAt": {"$gt": "2024-01-01T10:00:00"}}, "-created_at"),
+]
+
+
+@pytest.mark.parametrize(("filters", "order"), CASES)
+def test_listing_agrees(official: Any, ours: Api, filters: dict[str, Any], order: str) -> None:
+    theirs = official.runs(PROJECT, filters=filters, order=order, per_page=7)
+    mine = ours.runs(PROJECT, filters=filters, order=order, per_page=7)
+    assert [run.id for run in mine] == [run.id for run in theirs]
+    assert len(mine) == len(theirs)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def test_runs_agree(official: Any, ours: Api) -> None:
+    theirs = {run.id: run for run in official.runs(PROJECT, lazy=False)}
+    mine = list(ours.runs(PROJECT, lazy=False))
+    assert [run.id for run in mine] == list(theirs)
+    for run in mine:
+        other = theirs[run.id]
+        assert run.config.to_dict() == dict(other.config)
+        assert _same(run.summary.to_dict(), dict(other.summary_metrics))
+        assert run.tags == list(other.tags)
+        assert run.state == other.state
+        assert run.name == other.name
+
+
+def test_sampled_history_agrees(official: Any, ours: Api) -> None:
+    for run_id in [run.id for run in ours.runs(PROJECT, limit=5)]:
+        theirs = official.run(f"{PROJECT}/{run_id}").history(
+            keys=["loss", "acc"], samples=50, pandas=False
+        )
+        mine = ours.run(f"{PROJECT}/{run_id}").history(
+            keys=["loss", "acc"], samples=50, pandas=False
+        )
+        assert len(mine) == len(theirs)
+        assert all(_same(a, b) for a, b in zip(mine, theirs, strict=True))
+
+
+def test_scans_agree(official: Any, ours: Api) -> None:
+    run_id = ours.runs(PROJECT)[0].id
+    theirs = list(official.run(f"{PROJECT}/{run_id}").scan_history(page_size=100))
+    mine = list(ours.run(f"{PROJECT}/{run_id}").scan_history(page_size=100))
+    assert len(mine) == len(theirs) == SEED.steps
+    assert all(_same(a, b) for a, b in zip(mine, theirs, strict=True))
+
+
+def test_files_and_artifacts_agree(official: Any, ours: Api, tmp_path: Path) -> None:
+    for run in ours.runs(PROJECT, limit=3):
+        other = official.run(f"{PROJECT}/{run.id}")
+        assert sorted((f.name, f.size) for f in run.files()) == sorted(
+            (f.name, f.size) for f in other.files()
+        )
+        assert sorted(a.name for a in run.logged_artifacts()) == sorted(
+            a.name for a in other.logged_artifacts()
+        )
