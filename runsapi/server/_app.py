@@ -1,0 +1,252 @@
+"""The ASGI app: GraphQL, file bytes, admin endpoints; API-key auth and fault injection.
+
+Routes:
+- `POST /graphql`: executes schema.graphql; 401 without a valid key (HTTP Basic, the key
+  as password, like `api:<key>`), 400 for a body that is not JSON or a query that does
+  not validate, else 200 (GraphQL errors travel in `errors`).
+- `GET|PUT /files/{entity}/{project}/{run}/{name}`: a run file's bytes (PUT needs the
+  file to exist first, through `createRunFiles`); 401 without a key, 404 if not visible.
+- `GET|DELETE /_runsapi/stats`: request counts per operation (DELETE resets them).
+- `POST|DELETE /_runsapi/faults`: queue or clear faults; 404 unless faults are enabled.
+Any other path answers 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ariadne import graphql_sync
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive
+
+from runsapi.server import _accounts, _files, _runs
+from runsapi.server._accounts import Viewer
+from runsapi.server._constants import ADMIN_PATH, FAULT_MESSAGE, FILES_PATH, GRAPHQL_PATH
+from runsapi.server._context import RequestContext
+from runsapi.server._faults import Fault, FaultQueue
+from runsapi.server._jsontext import dumps
+from runsapi.server._schema import executable_schema
+from runsapi.server._stats import RequestCounter, operation_name
+from runsapi.server._store import Store
+
+LOGGER = logging.getLogger("runsapi.server")
+_ABORT_POLLS = 10
+
+
+@dataclass
+class AppState:
+    """What the app's endpoints share; LocalServer reaches it as `app.state.runsapi`."""
+
+    store: Store
+    counter: RequestCounter = field(default_factory=RequestCounter)
+    faults: FaultQueue | None = None
+    _viewers: dict[str, Viewer] = field(default_factory=dict)
+
+    def viewer(self, key: str) -> Viewer | None:
+        found = self._viewers.get(key)
+        if found is None:
+            found = _accounts.viewer_for_key(self.store.connection(), key)
+            if found is not None:
+                self._viewers[key] = found
+        return found
+
+
+def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        dumps(payload), status_code=status, headers=headers, media_type="application/json"
+    )
+
+
+def _error(status: int, message: str) -> Response:
+    return _json(status, {"errors": [{"message": message}]})
+
+
+def _api_key(request: Request) -> str | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        _, _, key = base64.b64decode(credentials, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return key or None
+
+
+async def _abort(receive: Receive) -> None:
+    """Close the client's connection without an answer (uvicorn's transport, reached
+    through its receive callable; nothing in ASGI itself can do this)."""
+    cycle = getattr(receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise RuntimeError("cannot drop the connection: not served by uvicorn")
+    transport.abort()
+    for _ in range(_ABORT_POLLS):  # let uvicorn notice, so that it sends nothing
+        if getattr(cycle, "disconnected", True):
+            return
+        await asyncio.sleep(0)
+
+
+async def _faulted(
+    request: Request, fault: Fault | None, answer: Callable[[], Awaitable[Response]]
+) -> Response:
+    if fault is None:
+        return await answer()
+    if fault.mode == "status":
+        headers = {} if fault.retry_after is None else {"Retry-After": fault.retry_after}
+        return _json(fault.status, {"errors": [FAULT_MESSAGE]}, headers)
+    if fault.mode == "hang":
+        await asyncio.sleep(fault.seconds)
+        return await answer()
+    if fault.mode == "drop":
+        await _abort(request.receive)
+        return Response(status_code=500)  # never sent: the connection is gone
+    response = await answer()
+    body = bytes(response.body)
+    return Response(body[: len(body) // 2], status_code=200, media_type=response.media_type)
+
+
+def _execute(state: AppState, payload: Any, viewer: Viewer, base_url: str) -> tuple[int, str]:
+    data = payload
+    if isinstance(payload, dict):  # the official client sends operationName ""
+        data = {**payload, "operationName": payload.get("operationName") or None}
+    success, result = graphql_sync(
+        executable_schema(),
+        data,
+        context_value=RequestContext(state.store, viewer, base_url),
+        logger=LOGGER.name,
+    )
+    return (200 if success else 400), dumps(result)
+
+
+def _routes(state: AppState) -> list[Route]:
+    async def authenticated(request: Request) -> Viewer | None:
+        key = _api_key(request)
+        return None if key is None else await run_in_threadpool(state.viewer, key)
+
+    def base_url(request: Request) -> str:
+        return str(request.base_url).rstrip("/")
+
+    async def graphql(request: Request) -> Response:
+        body = await request.body()
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        operation = operation_name(payload)
+        state.counter.record(operation)
+
+        async def answer() -> Response:
+            viewer = await authenticated(request)
+            if viewer is None:
+                return _error(401, "a valid API key is required (HTTP Basic, api:<key>)")
+            if payload is None:
+                return _error(400, "the request body is not valid JSON")
+            status, text = await run_in_threadpool(
+                _execute, state, payload, viewer, base_url(request)
+            )
+            return Response(text, status_code=status, media_type="application/json")
+
+        fault = None if state.faults is None else state.faults.take(operation)
+        return await _faulted(request, fault, answer)
+
+    async def files(request: Request) -> Response:
+        async def answer() -> Response:
+            viewer = await authenticated(request)
+            if viewer is None:
+                return _error(401, "a valid API key is required (HTTP Basic, api:<key>)")
+            params = request.path_params
+            where = (params["entity"], params["project"], params["run"], params["name"])
+            if request.method == "PUT":
+                data = await request.body()
+                stored = await run_in_threadpool(_store_upload, state.store, viewer, where, data)
+                return Response(status_code=200) if stored else _error(404, "no such file")
+            content = await run_in_threadpool(_read_file, state.store, viewer, where)
+            if content is None:
+                return _error(404, "no such file")
+            return Response(content, media_type="application/octet-stream")
+
+        fault = None if state.faults is None else state.faults.take(None)
+        return await _faulted(request, fault, answer)
+
+    async def stats(request: Request) -> Response:
+        if request.method == "DELETE":
+            state.counter.reset()
+        return _json(200, {"requests": state.counter.snapshot()})
+
+    async def faults(request: Request) -> Response:
+        if state.faults is None:
+            return _error(404, "fault injection is not enabled")
+        if request.method == "DELETE":
+            state.faults.clear()
+            return _json(200, {"ok": True})
+        try:
+            state.faults.add(Fault.from_json(json.loads(await request.body())))
+        except ValueError as exc:
+            return _error(400, str(exc))
+        return _json(200, {"ok": True})
+
+    return [
+        Route(GRAPHQL_PATH, graphql, methods=["POST"]),
+        Route(FILES_PATH + "/{entity}/{project}/{run}/{name:path}", files, methods=["GET", "PUT"]),
+        Route(ADMIN_PATH + "/stats", stats, methods=["GET", "DELETE"]),
+        Route(ADMIN_PATH + "/faults", faults, methods=["POST", "DELETE"]),
+    ]
+
+
+FileAddress = tuple[str, str, str, str]
+
+
+def _locate(store: Store, viewer: Viewer, where: FileAddress) -> tuple[int, int | None] | None:
+    """(run id, file id or None) of a visible run's file, or None if the run is not."""
+    entity, project, run, name = where
+    conn = store.connection()
+    entity_id = _accounts.visible_entity(conn, viewer, entity)
+    project_id = None if entity_id is None else _accounts.find_project(conn, entity_id, project)
+    record = None if project_id is None else _runs.run_by_name(conn, project_id, run)
+    if record is None:
+        return None
+    return record["_row"], _files.find_file(conn, record["_row"], name)
+
+
+def _read_file(store: Store, viewer: Viewer, where: FileAddress) -> bytes | None:
+    located = _locate(store, viewer, where)
+    if located is None or located[1] is None:
+        return None
+    path = store.file_path(located[1])
+    return path.read_bytes() if path.exists() else None
+
+
+def _store_upload(store: Store, viewer: Viewer, where: FileAddress, data: bytes) -> bool:
+    with store.write() as conn:
+        located = _locate(store, viewer, where)
+        if located is None or located[1] is None:
+            return False
+        _files.write_file(store, conn, located[1], data)
+    return True
+
+
+def create_app(db_path: Path | str, *, faults: bool = False) -> Starlette:
+    """The server's ASGI app over the SQLite database at `db_path` (created if missing)."""
+    state = AppState(store=Store(Path(db_path)), faults=FaultQueue() if faults else None)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        state.store.close()
+
+    app = Starlette(routes=_routes(state), lifespan=lifespan)
+    app.state.runsapi = state
+    return app

@@ -1,0 +1,190 @@
+"""Artifacts: versions in sequences, aliases, tags, and their input/output links to runs."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from runsapi.server._ids import decode_row_cursor, encode_cursor, encode_id
+from runsapi.server._jsontext import dumps
+from runsapi.server._time import now
+
+ArtifactRecord = dict[str, Any]
+
+_COLUMNS = (
+    "artifacts.id, artifacts.sequence_id, artifacts.version_index, artifacts.description,"
+    " artifacts.metadata, artifacts.size, artifacts.digest, artifacts.file_count,"
+    " artifacts.state, artifacts.history_step, artifacts.created_at, artifacts.updated_at"
+)
+
+
+def _record(row: tuple[Any, ...]) -> ArtifactRecord:
+    return {
+        "_row": row[0],
+        "_sequence_row": row[1],
+        "id": encode_id("Artifact", row[0]),
+        "versionIndex": row[2],
+        "description": row[3],
+        "metadata": row[4],
+        "size": row[5],
+        "digest": row[6],
+        "digestAlgorithm": "MANIFEST_MD5",
+        "fileCount": row[7],
+        "state": row[8],
+        "historyStep": row[9],
+        "createdAt": row[10],
+        "updatedAt": row[11],
+        "commitHash": None,
+        "ttlDurationSeconds": -1,
+        "ttlIsInherited": True,
+    }
+
+
+def artifact_by_row(conn: sqlite3.Connection, artifact_id: int) -> ArtifactRecord | None:
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM artifacts WHERE artifacts.id = ?", (artifact_id,)
+    ).fetchone()
+    return None if row is None else _record(row)
+
+
+def list_run_artifacts(
+    conn: sqlite3.Connection, run_id: int, direction: str, *, after: str | None, first: int
+) -> tuple[list[tuple[ArtifactRecord, str]], bool, int]:
+    """A page of (artifact, cursor), whether more follow, and the total count."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM run_artifacts"
+        " JOIN artifacts ON artifacts.id = run_artifacts.artifact_id"
+        " WHERE run_artifacts.run_id = ? AND run_artifacts.direction = ? AND artifacts.id > ?"
+        " ORDER BY artifacts.id LIMIT ?",
+        (run_id, direction, decode_row_cursor(after), first + 1),
+    ).fetchall()
+    (total,) = conn.execute(
+        "SELECT count(*) FROM run_artifacts WHERE run_id = ? AND direction = ?", (run_id, direction)
+    ).fetchone()
+    page = [(_record(row), encode_cursor(row[0])) for row in rows[:first]]
+    return page, len(rows) > first, int(total)
+
+
+def sequence(conn: sqlite3.Connection, sequence_id: int) -> dict[str, Any]:
+    row = conn.execute(
+        "SELECT id, project_id, name, type_name FROM artifact_sequences WHERE id = ?",
+        (sequence_id,),
+    ).fetchone()
+    return {
+        "_row": row[0],
+        "_project_row": row[1],
+        "id": encode_id("ArtifactSequence", row[0]),
+        "name": row[2],
+        "_type": row[3],
+    }
+
+
+def latest_in_sequence(conn: sqlite3.Connection, sequence_id: int) -> ArtifactRecord | None:
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM artifacts WHERE sequence_id = ?"
+        " ORDER BY version_index DESC LIMIT 1",
+        (sequence_id,),
+    ).fetchone()
+    return None if row is None else _record(row)
+
+
+def aliases(conn: sqlite3.Connection, artifact_id: int) -> list[dict[str, Any]]:
+    return [
+        {"id": encode_id("ArtifactAlias", row_id), "alias": alias, "_artifact_row": artifact_id}
+        for row_id, alias in conn.execute(
+            "SELECT id, alias FROM artifact_aliases WHERE artifact_id = ? ORDER BY id",
+            (artifact_id,),
+        )
+    ]
+
+
+def tags(conn: sqlite3.Connection, artifact_id: int) -> list[dict[str, Any]]:
+    return [
+        {"id": encode_id("Tag", row_id), "name": name}
+        for row_id, name in conn.execute(
+            "SELECT id, name FROM artifact_tags WHERE artifact_id = ? ORDER BY id", (artifact_id,)
+        )
+    ]
+
+
+def log_artifact(
+    conn: sqlite3.Connection,
+    project_id: int,
+    run_id: int,
+    *,
+    name: str,
+    type_name: str,
+    digest: str,
+    size: int,
+    file_count: int,
+    metadata: Mapping[str, Any],
+    tag_names: Sequence[str] = (),
+    history_step: int | None = None,
+    at: str | None = None,
+) -> int:
+    """A new version of artifact `name`, logged by `run_id`; "latest" moves to it."""
+    conn.execute(
+        "INSERT OR IGNORE INTO artifact_sequences (project_id, name, type_name) VALUES (?, ?, ?)",
+        (project_id, name, type_name),
+    )
+    (sequence_id,) = conn.execute(
+        "SELECT id FROM artifact_sequences WHERE project_id = ? AND name = ?", (project_id, name)
+    ).fetchone()
+    (version,) = conn.execute(
+        "SELECT coalesce(max(version_index) + 1, 0) FROM artifacts WHERE sequence_id = ?",
+        (sequence_id,),
+    ).fetchone()
+    stamp = at or now()
+    cursor = conn.execute(
+        "INSERT INTO artifacts (sequence_id, version_index, metadata, size, digest, file_count,"
+        " history_step, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            sequence_id,
+            version,
+            dumps(dict(metadata)),
+            size,
+            digest,
+            file_count,
+            history_step,
+            stamp,
+            stamp,
+        ),
+    )
+    artifact_id = int(cursor.lastrowid or 0)
+    conn.execute(
+        "DELETE FROM artifact_aliases WHERE alias = 'latest' AND artifact_id IN"
+        " (SELECT id FROM artifacts WHERE sequence_id = ?)",
+        (sequence_id,),
+    )
+    conn.executemany(
+        "INSERT INTO artifact_aliases (artifact_id, alias) VALUES (?, ?)",
+        [(artifact_id, "latest"), (artifact_id, f"v{version}")],
+    )
+    conn.executemany(
+        "INSERT INTO artifact_tags (artifact_id, name) VALUES (?, ?)",
+        [(artifact_id, tag) for tag in tag_names],
+    )
+    link_artifact(conn, run_id, artifact_id, "output", None)
+    return artifact_id
+
+
+def link_artifact(
+    conn: sqlite3.Connection, run_id: int, artifact_id: int, direction: str, used_as: str | None
+) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO run_artifacts (run_id, artifact_id, direction, used_as)"
+        " VALUES (?, ?, ?, ?)",
+        (run_id, artifact_id, direction, used_as),
+    )
+
+
+def artifact_owner(conn: sqlite3.Connection, artifact_id: int) -> int | None:
+    """The entity id owning an artifact, for access checks."""
+    row = conn.execute(
+        "SELECT projects.entity_id FROM artifacts"
+        " JOIN artifact_sequences ON artifact_sequences.id = artifacts.sequence_id"
+        " JOIN projects ON projects.id = artifact_sequences.project_id WHERE artifacts.id = ?",
+        (artifact_id,),
+    ).fetchone()
+    return None if row is None else int(row[0])

@@ -1,0 +1,56 @@
+"""The server side of the `runsapi` command: serve, seed and demo."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import uvicorn
+
+from runsapi._demo import run_demo
+from runsapi.server._accounts import ensure_user
+from runsapi.server._app import create_app
+from runsapi.server._constants import DEFAULT_USERNAME
+from runsapi.server._local import LocalServer
+from runsapi.server._seed import SeedSpec, seed_project
+from runsapi.server._store import Store
+
+
+def serve(args: argparse.Namespace) -> None:
+    app = create_app(args.db, faults=args.enable_faults)
+    with app.state.runsapi.store.write() as conn:
+        key = ensure_user(conn, DEFAULT_USERNAME, api_key=args.api_key)
+    print(f"base URL http://{args.host}:{args.port}  entity {DEFAULT_USERNAME}  API key {key}")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+
+
+def seed(args: argparse.Namespace) -> None:
+    spec = SeedSpec(
+        entity=args.entity,
+        project=args.project,
+        runs=args.runs,
+        steps=args.steps,
+        events=args.events,
+        files=args.files,
+        artifacts=not args.no_artifacts,
+        seed=args.seed,
+    )
+    store = Store(Path(args.db))
+    with store.write() as conn:
+        key = ensure_user(conn, args.entity)
+    started = time.perf_counter()
+    result = seed_project(store, spec, username=args.entity)
+    elapsed = time.perf_counter() - started
+    store.close()
+    print(
+        f"seeded {result.entity}/{result.project}: {args.runs} runs x {args.steps} steps"
+        f" in {elapsed:.1f} s; API key for {args.entity}: {key}"
+    )
+
+
+def demo(args: argparse.Namespace) -> None:
+    spec = SeedSpec(runs=args.runs, steps=args.steps)
+    with LocalServer(seed=spec) as server:
+        print(f"Local server at {server.base_url}, seeded with {spec.entity}/{spec.project}\n")
+        run_demo(server.base_url, server.api_key, f"{spec.entity}/{spec.project}")

@@ -1,0 +1,124 @@
+"""What a resolver knows about its request: the store, the viewer, and small caches."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from runsapi.server._accounts import Viewer
+from runsapi.server._constants import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from runsapi.server._ids import encode_id
+from runsapi.server._store import Store
+
+Record = dict[str, Any]
+
+
+@dataclass
+class RequestContext:
+    store: Store
+    viewer: Viewer
+    base_url: str
+    _users: dict[int, Record | None] = field(default_factory=dict)
+    _projects: dict[int, Record | None] = field(default_factory=dict)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.store.connection()
+
+    def can_see(self, entity_id: int) -> bool:
+        return entity_id in self.viewer.entity_ids
+
+    def user(self, user_id: int | None) -> Record | None:
+        if user_id is None:
+            return None
+        if user_id not in self._users:
+            self._users[user_id] = _user_record(self.conn, user_id)
+        return self._users[user_id]
+
+    def project(self, project_id: int) -> Record | None:
+        """The project, or None when it does not exist or the viewer may not see it."""
+        if project_id not in self._projects:
+            record = _project_record(self.conn, project_id)
+            visible = record is not None and self.can_see(record["_entity_row"])
+            self._projects[project_id] = record if visible else None
+        return self._projects[project_id]
+
+
+def context_of(info: GraphQLResolveInfo) -> RequestContext:
+    context = info.context
+    assert isinstance(context, RequestContext)
+    return context
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 0:
+        raise ValueError("first must not be negative")
+    return min(first, MAX_PAGE_SIZE)
+
+
+def connection(edges: list[tuple[Record, str]], has_next: bool, after: str | None) -> Record:
+    """A Relay connection; `endCursor` is the last edge's cursor, as clients expect."""
+    return {
+        "edges": [{"node": node, "cursor": cursor} for node, cursor in edges],
+        "pageInfo": {
+            "startCursor": edges[0][1] if edges else None,
+            "endCursor": edges[-1][1] if edges else None,
+            "hasNextPage": has_next,
+            "hasPreviousPage": after is not None,
+        },
+    }
+
+
+def _user_record(conn: sqlite3.Connection, user_id: int) -> Record | None:
+    row = conn.execute(
+        "SELECT users.id, users.username, users.name, users.email, users.admin, entities.name,"
+        " users.entity_id FROM users JOIN entities ON entities.id = users.entity_id"
+        " WHERE users.id = ?",
+        (user_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return {
+        "_row": row[0],
+        "id": encode_id("User", row[0]),
+        "username": row[1],
+        "name": row[2],
+        "email": row[3],
+        "admin": bool(row[4]),
+        "entity": row[5],
+        "flags": "{}",
+        "deletedAt": None,
+    }
+
+
+def _project_record(conn: sqlite3.Connection, project_id: int) -> Record | None:
+    row = conn.execute(
+        "SELECT projects.id, projects.name, entities.id, entities.name, projects.created_at,"
+        " projects.is_benchmark, projects.description, projects.access, projects.views,"
+        " projects.user_id FROM projects JOIN entities ON entities.id = projects.entity_id"
+        " WHERE projects.id = ?",
+        (project_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return {
+        "_row": row[0],
+        "_entity_row": row[2],
+        "_user_row": row[9],
+        "id": encode_id("Project", row[0]),
+        "internalId": str(row[0]),
+        "name": row[1],
+        "entityName": row[3],
+        "entity": {"id": encode_id("Entity", row[2]), "name": row[3]},
+        "createdAt": row[4],
+        "isBenchmark": bool(row[5]),
+        "readOnly": False,
+        "description": row[6],
+        "access": row[7],
+        "views": row[8],
+    }

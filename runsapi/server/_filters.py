@@ -1,0 +1,222 @@
+"""MongoDB-style run filters compiled to parameterised SQL over the `runs` table.
+
+Semantics (the test oracle in tests/server/oracle.py implements the same rules in Python):
+- `{field: v}` is `{field: {"$eq": v}}`; several operators in one object are ANDed.
+- `$eq` compares like types only: numbers with numbers, strings with strings, booleans
+  with booleans; `null` matches null and missing fields; arrays and objects match equal
+  JSON. `$gt/$gte/$lt/$lte` need a number or a string operand and match fields of that
+  kind only. `$ne`, `$nin` and `$not` are negations, so they match missing fields.
+- `$in`/`$nin` take a list; `$regex` (Python `re.search`, `$options` among "imsx") matches
+  strings; `$exists` tests presence (a JSON null is present).
+- `tags` matches when any tag matches; `{"tags": [...]}` is exact list equality and
+  `{"tags": {"$exists": ...}}` is always true/false (every run has a tag list).
+- Timestamps (`createdAt`, `heartbeatAt`, `updatedAt`) compare as naive-UTC ISO-8601 text;
+  operands with a zone are converted first.
+- In config and summary values NaN is null and ±Infinity is ±max float (see _jsontext).
+- `$and`, `$or`, `$nor` take non-empty lists of filters; `$not` may also wrap a whole
+  filter at the top level.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+from runsapi.server._fields import (
+    Field,
+    FilterError,
+    Scalar,
+    TagList,
+    normalize_timestamp,
+    resolve_field,
+)
+from runsapi.server._jsontext import dumps_queryable, queryable
+from runsapi.server._store import regex_flags
+
+Sql = tuple[str, list[Any]]
+
+_COMPARISONS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
+_TAG_ELEMENT = Scalar(value_sql="tag.value", type_sql="tag.type")
+_TRUE: Sql = ("1", [])
+_FALSE: Sql = ("0", [])
+
+
+def parse_filters(text: str | None) -> Mapping[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise FilterError(f"filters are not valid JSON: {exc}") from exc
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FilterError("filters must be a JSON object")
+    return value
+
+
+def compile_filters(filters: Mapping[str, Any]) -> Sql:
+    """A SQL condition (always 0 or 1, never NULL) and its parameters."""
+    return _document(filters)
+
+
+def _all(parts: list[Sql], joiner: str, empty: Sql) -> Sql:
+    if not parts:
+        return empty
+    if len(parts) == 1:
+        return parts[0]
+    return "(" + f" {joiner} ".join(sql for sql, _ in parts) + ")", [
+        param for _, params in parts for param in params
+    ]
+
+
+def _negate(part: Sql) -> Sql:
+    return f"(NOT {part[0]})", part[1]
+
+
+def _document(filters: Any) -> Sql:
+    if not isinstance(filters, Mapping):
+        raise FilterError(f"a filter must be an object, got {json.dumps(filters)}")
+    parts: list[Sql] = []
+    for key, value in filters.items():
+        if key in ("$and", "$or", "$nor"):
+            if not isinstance(value, list) or not value:
+                raise FilterError(f"{key} needs a non-empty list of filters")
+            subs = [_document(item) for item in value]
+            if key == "$and":
+                parts.append(_all(subs, "AND", _TRUE))
+            elif key == "$or":
+                parts.append(_all(subs, "OR", _FALSE))
+            else:
+                parts.append(_negate(_all(subs, "OR", _FALSE)))
+        elif key == "$not":
+            parts.append(_negate(_document(value)))
+        elif key.startswith("$"):
+            raise FilterError(f"unknown top-level operator {key!r}")
+        else:
+            parts.append(_condition(resolve_field(key), value))
+    return _all(parts, "AND", _TRUE)
+
+
+def _is_operator_object(value: Any) -> bool:
+    if not isinstance(value, Mapping) or not value:
+        return False
+    dollars = [key.startswith("$") for key in value]
+    if any(dollars) and not all(dollars):
+        raise FilterError(f"cannot mix operators and fields in {json.dumps(value)}")
+    return all(dollars)
+
+
+def _condition(field: Field, value: Any) -> Sql:
+    if not _is_operator_object(value):
+        return _equals(field, value)
+    parts: list[Sql] = []
+    for op, operand in value.items():
+        if op == "$options":
+            if "$regex" not in value:
+                raise FilterError("$options needs $regex")
+        elif op == "$regex":
+            regex = partial(_regex, pattern=operand, options=value.get("$options", ""))
+            parts.append(_any(field, regex))
+        else:
+            parts.append(_operator(field, op, operand))
+    return _all(parts, "AND", _TRUE)
+
+
+def _operator(field: Field, op: str, operand: Any) -> Sql:
+    if op == "$eq":
+        return _equals(field, operand)
+    if op == "$ne":
+        return _negate(_equals(field, operand))
+    if op in ("$in", "$nin"):
+        if not isinstance(operand, list):
+            raise FilterError(f"{op} needs a list")
+        matched = _all([_equals(field, item) for item in operand], "OR", _FALSE)
+        return matched if op == "$in" else _negate(matched)
+    if op in _COMPARISONS:
+        compare = partial(_compare, sql_op=_COMPARISONS[op], value=_operand(field, operand), op=op)
+        return _any(field, compare)
+    if op == "$exists":
+        if isinstance(field, TagList):
+            return _TRUE if operand else _FALSE
+        return f"({field.type_sql} IS {'NOT ' if operand else ''}NULL)", list(field.type_params)
+    if op == "$not":
+        if isinstance(operand, str):
+            return _negate(_any(field, partial(_regex, pattern=operand, options="")))
+        if not _is_operator_object(operand):
+            raise FilterError("$not needs an operator object or a regular expression")
+        return _negate(_condition(field, operand))
+    raise FilterError(f"unknown operator {op!r}")
+
+
+def _operand(field: Field, operand: Any) -> Any:
+    if isinstance(field, Scalar) and field.is_timestamp:
+        return normalize_timestamp(operand)
+    return queryable(operand)
+
+
+def _any(field: Field, leaf: Callable[[Scalar], Sql]) -> Sql:
+    """The leaf condition on a scalar field, or on any tag of the tag list."""
+    if isinstance(field, TagList):
+        sql, params = leaf(_TAG_ELEMENT)
+        return f"EXISTS (SELECT 1 FROM json_each(runs.tags) AS tag WHERE {sql})", params
+    sql, params = leaf(field)
+    return f"COALESCE({sql}, 0)", params
+
+
+def _equals(field: Field, operand: Any) -> Sql:
+    if isinstance(field, TagList) and isinstance(operand, list):
+        return "(runs.tags = json(?))", [dumps_queryable(operand)]
+    value = _operand(field, operand)
+    return _any(field, partial(_equals_leaf, value=value))
+
+
+def _equals_leaf(field: Scalar, value: Any) -> Sql:
+    types = list(field.type_params)
+    if value is None:
+        return f"({field.type_sql} IS NULL OR {field.type_sql} = 'null')", types + types
+    if isinstance(value, bool):
+        return f"({field.type_sql} = '{'true' if value else 'false'}')", types
+    if isinstance(value, (int, float)):
+        return (
+            f"({field.type_sql} IN ('integer', 'real') AND {field.value_sql} = ?)",
+            [*types, *field.value_params, value],
+        )
+    if isinstance(value, str):
+        return (
+            f"({field.type_sql} = 'text' AND {field.value_sql} = ?)",
+            [*types, *field.value_params, value],
+        )
+    if isinstance(value, (list, dict)):
+        return (
+            f"({field.type_sql} IN ('array', 'object') AND {field.value_sql} = json(?))",
+            [*types, *field.value_params, dumps_queryable(value)],
+        )
+    raise FilterError(f"cannot compare with {value!r}")
+
+
+def _compare(field: Scalar, sql_op: str, value: Any, op: str) -> Sql:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise FilterError(f"{op} needs a number or a string, got {json.dumps(value)}")
+    kinds = "('text')" if isinstance(value, str) else "('integer', 'real')"
+    return (
+        f"({field.type_sql} IN {kinds} AND {field.value_sql} {sql_op} ?)",
+        [*field.type_params, *field.value_params, value],
+    )
+
+
+def _regex(field: Scalar, pattern: Any, options: Any) -> Sql:
+    if not isinstance(pattern, str) or not isinstance(options, str):
+        raise FilterError("$regex and $options need strings")
+    try:
+        flags = regex_flags(options)
+        re.compile(pattern, flags)
+    except (ValueError, re.error) as exc:
+        raise FilterError(f"invalid $regex {pattern!r}: {exc}") from exc
+    return (
+        f"({field.type_sql} = 'text' AND regexp_flags(?, ?, {field.value_sql}))",
+        [*field.type_params, pattern, flags, *field.value_params],
+    )

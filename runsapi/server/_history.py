@@ -1,0 +1,276 @@
+"""History and system-event rows of runs: appending, sampling and key statistics.
+
+Each history row is stored as its JSON text (served as is by `history`) with the id of
+its keyset, the sorted keys whose values are not null. `sampledHistory` selects the
+keysets that contain every requested key and reads only rows of those keysets through
+the (run_id, keyset_id, step) index, so a sparse key is found without scanning the run.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from runsapi.server._constants import (
+    DEFAULT_EVENTS_SAMPLES,
+    DEFAULT_HISTORY_SAMPLES,
+    INSERT_BATCH_ROWS,
+    MAX_SAMPLES,
+)
+from runsapi.server._jsontext import dumps
+from runsapi.server._sampling import sample_indices
+
+_MIN_STEP = -(2**63)
+_MAX_STEP = 2**63 - 1
+# Rows fetched by step in one statement; below SQLite's limit on bound parameters.
+_STEPS_PER_QUERY = 10_000
+_TYPE_NAMES = {bool: "boolean", int: "number", float: "number", str: "string", list: "list"}
+
+Signature = tuple[tuple[str, str], ...]
+
+
+def _type_name(value: Any) -> str:
+    name = _TYPE_NAMES.get(type(value))
+    if name is not None:
+        return name
+    if isinstance(value, dict):
+        kind = value.get("_type")
+        return kind if isinstance(kind, str) else "map"
+    return "unknown"
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _keyset_id(conn: sqlite3.Connection, keys: Iterable[str]) -> int:
+    text = json.dumps(sorted(keys), separators=(",", ":"))
+    conn.execute("INSERT OR IGNORE INTO keysets (keys) VALUES (?)", (text,))
+    row = conn.execute("SELECT id FROM keysets WHERE keys = ?", (text,)).fetchone()
+    return int(row[0])
+
+
+def append_history(conn: sqlite3.Connection, run_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Append rows to a run's history (inside the caller's transaction); returns the count.
+
+    Steps must increase; a row without `_step` gets the next one.
+    """
+    (last_step,) = conn.execute("SELECT last_step FROM runs WHERE id = ?", (run_id,)).fetchone()
+    signatures: Counter[Signature] = Counter()
+    keysets: dict[Signature, int] = {}
+    batch: list[tuple[int, int, int, str]] = []
+    total = 0
+    for given in rows:
+        step = given.get("_step")
+        row = given if step is not None else {"_step": (step := last_step + 1), **given}
+        if isinstance(step, bool) or not isinstance(step, int) or step <= last_step:
+            raise ValueError(f"history step {step!r} must be an integer above {last_step}")
+        last_step = step
+        signature = tuple(
+            (key, _type_name(value)) for key, value in row.items() if value is not None
+        )
+        keyset = keysets.get(signature)
+        if keyset is None:
+            keyset = keysets[signature] = _keyset_id(conn, (key for key, _ in signature))
+        signatures[signature] += 1
+        batch.append((run_id, step, keyset, dumps(row)))
+        if len(batch) >= INSERT_BATCH_ROWS:
+            total += _flush(conn, batch)
+    total += _flush(conn, batch)
+    _record_keys(conn, run_id, signatures, keysets)
+    conn.execute(
+        "UPDATE runs SET last_step = ?, history_line_count = history_line_count + ? WHERE id = ?",
+        (last_step, total, run_id),
+    )
+    return total
+
+
+def _flush(conn: sqlite3.Connection, batch: list[tuple[int, int, int, str]]) -> int:
+    conn.executemany(
+        "INSERT INTO history (run_id, step, keyset_id, row) VALUES (?, ?, ?, ?)", batch
+    )
+    count = len(batch)
+    batch.clear()
+    return count
+
+
+def _record_keys(
+    conn: sqlite3.Connection,
+    run_id: int,
+    signatures: Counter[Signature],
+    keysets: dict[Signature, int],
+) -> None:
+    type_counts: Counter[tuple[str, str]] = Counter()
+    for signature, count in signatures.items():
+        for key_type in signature:
+            type_counts[key_type] += count
+    conn.executemany(
+        "INSERT INTO history_key_types (run_id, key, type, count) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (run_id, key, type) DO UPDATE SET count = count + excluded.count",
+        [(run_id, key, kind, count) for (key, kind), count in type_counts.items()],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO run_keysets (run_id, keyset_id) VALUES (?, ?)",
+        [(run_id, keyset) for keyset in set(keysets.values())],
+    )
+
+
+def append_events(conn: sqlite3.Connection, run_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
+    (count,) = conn.execute("SELECT events_line_count FROM runs WHERE id = ?", (run_id,)).fetchone()
+    batch = [(run_id, count + offset, dumps(row)) for offset, row in enumerate(rows)]
+    conn.executemany("INSERT INTO events (run_id, seq, row) VALUES (?, ?, ?)", batch)
+    conn.execute(
+        "UPDATE runs SET events_line_count = events_line_count + ? WHERE id = ?",
+        (len(batch), run_id),
+    )
+    return len(batch)
+
+
+def _samples(samples: int | None, default: int) -> int:
+    return default if samples is None else min(samples, MAX_SAMPLES)
+
+
+def _sampled_rows(
+    conn: sqlite3.Connection,
+    table: str,
+    where: str,
+    params: list[Any],
+    samples: int,
+    index: str | None = None,
+) -> list[str]:
+    """Rows (JSON text) of `table` matching `where`, ordered by position, down-sampled.
+
+    `table` is "history" (position `step`) or "events" (position `seq`); `index` forces
+    an index for the matching (SQLite would otherwise walk the primary key in order).
+    """
+    position = "step" if table == "history" else "seq"
+    source = table if index is None else f"{table} INDEXED BY {index}"
+    if samples <= 0:
+        return []
+    head = conn.execute(
+        f"SELECT row FROM {source} WHERE {where} ORDER BY {position} LIMIT ?",
+        [*params, samples + 1],
+    ).fetchall()
+    if len(head) <= samples:
+        return [row for (row,) in head]
+    positions = [
+        value
+        for (value,) in conn.execute(
+            f"SELECT {position} FROM {source} WHERE {where} ORDER BY {position}", params
+        )
+    ]
+    chosen = [positions[index] for index in sample_indices(len(positions), samples)]
+    rows: list[str] = []
+    for chunk in _chunks(chosen, _STEPS_PER_QUERY):
+        marks = ",".join("?" * len(chunk))
+        rows.extend(
+            row
+            for (row,) in conn.execute(
+                f"SELECT row FROM {table} WHERE run_id = ? AND {position} IN ({marks})"
+                f" ORDER BY {position}",
+                [params[0], *chunk],
+            )
+        )
+    return rows
+
+
+def history_rows(
+    conn: sqlite3.Connection,
+    run_id: int,
+    min_step: int | None,
+    max_step: int | None,
+    samples: int | None,
+) -> list[str]:
+    """JSON rows with min_step <= _step < max_step, at most `samples` of them."""
+    lo = _MIN_STEP if min_step is None else min_step
+    hi = _MAX_STEP if max_step is None else max_step
+    return _sampled_rows(
+        conn,
+        "history",
+        "run_id = ? AND step >= ? AND step < ?",
+        [run_id, lo, hi],
+        _samples(samples, DEFAULT_HISTORY_SAMPLES),
+    )
+
+
+def event_rows(conn: sqlite3.Connection, run_id: int, samples: int | None) -> list[str]:
+    return _sampled_rows(
+        conn, "events", "run_id = ?", [run_id], _samples(samples, DEFAULT_EVENTS_SAMPLES)
+    )
+
+
+def parse_spec(text: str) -> tuple[list[str], int, int | None, int | None]:
+    """(keys, samples, minStep, maxStep) of a sampledHistory spec; ValueError if malformed."""
+    try:
+        spec = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"sampledHistory spec is not valid JSON: {exc}") from exc
+    if not isinstance(spec, dict):
+        raise ValueError("a sampledHistory spec must be a JSON object")
+    keys = spec.get("keys") or []
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise ValueError("sampledHistory keys must be a list of strings")
+    bounds: list[int | None] = []
+    for name in ("samples", "minStep", "maxStep"):
+        value = spec.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"sampledHistory {name} must be an integer")
+        bounds.append(value)
+    samples, min_step, max_step = bounds
+    return keys, _samples(samples, DEFAULT_HISTORY_SAMPLES), min_step, max_step
+
+
+def sampled_history(conn: sqlite3.Connection, run_id: int, spec: str) -> list[dict[str, Any]]:
+    """Rows having every key of the spec, with only those keys (whole rows if none)."""
+    keys, samples, min_step, max_step = parse_spec(spec)
+    wanted = set(keys)
+    keysets = conn.execute(
+        "SELECT keysets.id, keysets.keys FROM run_keysets"
+        " JOIN keysets ON keysets.id = run_keysets.keyset_id WHERE run_keysets.run_id = ?",
+        (run_id,),
+    ).fetchall()
+    matching = [keyset for keyset, text in keysets if wanted <= set(json.loads(text))]
+    if not matching:
+        return []
+    where = "run_id = ? AND step >= ? AND step <= ?"
+    params: list[Any] = [
+        run_id,
+        _MIN_STEP if min_step is None else min_step,
+        _MAX_STEP if max_step is None else max_step,
+    ]
+    index = None
+    if len(matching) < len(keysets):
+        where += f" AND keyset_id IN ({','.join('?' * len(matching))})"
+        params.extend(matching)
+        index = "history_keyset"
+    texts = _sampled_rows(conn, "history", where, params, samples, index)
+    rows = [json.loads(text) for text in texts]
+    if not keys:
+        return rows
+    return [{key: row[key] for key in keys} for row in rows]
+
+
+def history_keys(conn: sqlite3.Connection, run_id: int, last_step: int) -> dict[str, Any]:
+    keys: dict[str, Any] = {}
+    for key, kind, count in conn.execute(
+        "SELECT key, type, count FROM history_key_types WHERE run_id = ? ORDER BY key, type",
+        (run_id,),
+    ):
+        keys.setdefault(key, {"typeCounts": []})["typeCounts"].append(
+            {"type": kind, "count": count}
+        )
+    return {"lastStep": last_step, "keys": keys}
+
+
+def tail_rows(conn: sqlite3.Connection, table: str, run_id: int, count: int) -> list[str]:
+    """The last `count` rows of "history" or "events", oldest first."""
+    position = "step" if table == "history" else "seq"
+    rows = conn.execute(
+        f"SELECT row FROM {table} WHERE run_id = ? ORDER BY {position} DESC LIMIT ?",
+        (run_id, count),
+    ).fetchall()
+    return [row for (row,) in reversed(rows)]

@@ -1,0 +1,55 @@
+"""JSON text as W&B writes it, and the copy of it that SQLite's JSON functions can read.
+
+W&B's JSON uses the bare tokens NaN, Infinity and -Infinity (as Python's json does by
+default). SQLite before 3.42 rejects them, so every JSON column that filters or orders read
+has a query copy in which NaN is null and ±Infinity is the largest finite float: filters
+therefore treat NaN as null and ±Infinity as ±max float.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any
+
+_MAX = sys.float_info.max
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON with NaN/Infinity tokens."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def queryable(value: Any) -> Any:
+    """The value with NaN replaced by None and ±Infinity by ±max float."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return _MAX if value > 0 else -_MAX
+        return value
+    if isinstance(value, dict):
+        return {key: queryable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [queryable(item) for item in value]
+    return value
+
+
+def dumps_queryable(value: Any) -> str:
+    return json.dumps(queryable(value), separators=(",", ":"), allow_nan=False)
+
+
+def loads_object(text: str | None, *, what: str) -> dict[str, Any]:
+    """Decode a JSONString argument that must hold an object; None and "" give {}."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{what} is not valid JSON: {exc}") from exc
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} must be a JSON object, got {type(value).__name__}")
+    return value

@@ -1,0 +1,197 @@
+"""The database schema, as an ordered list of migrations recorded in `schema_version`."""
+
+from __future__ import annotations
+
+import sqlite3
+
+# Each entry upgrades the database from version i to i + 1. Append, never edit.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE entities (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        is_team INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        email TEXT,
+        admin INTEGER NOT NULL DEFAULT 0,
+        entity_id INTEGER NOT NULL REFERENCES entities(id)
+    );
+    CREATE TABLE api_keys (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        key_hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL
+    );
+    CREATE TABLE memberships (
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        PRIMARY KEY (user_id, entity_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE projects (
+        id INTEGER PRIMARY KEY,
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        access TEXT NOT NULL DEFAULT 'PRIVATE',
+        views TEXT,
+        is_benchmark INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        UNIQUE (entity_id, name)
+    );
+    CREATE TABLE sweeps (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        display_name TEXT,
+        method TEXT NOT NULL,
+        state TEXT NOT NULL,
+        description TEXT,
+        best_loss REAL,
+        config TEXT NOT NULL,
+        run_count_expected INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT,
+        UNIQUE (project_id, name)
+    );
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        name TEXT NOT NULL,
+        display_name TEXT,
+        state TEXT NOT NULL,
+        group_name TEXT,
+        job_type TEXT,
+        sweep_name TEXT,
+        notes TEXT,
+        description TEXT,
+        commit_hash TEXT,
+        host TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',
+        config TEXT NOT NULL DEFAULT '{}',
+        config_q TEXT NOT NULL DEFAULT '{}',
+        summary TEXT NOT NULL DEFAULT '{}',
+        summary_q TEXT NOT NULL DEFAULT '{}',
+        system_metrics TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        heartbeat_at TEXT,
+        updated_at TEXT,
+        stopped INTEGER NOT NULL DEFAULT 0,
+        read_only INTEGER NOT NULL DEFAULT 0,
+        history_line_count INTEGER NOT NULL DEFAULT 0,
+        last_step INTEGER NOT NULL DEFAULT -1,
+        events_line_count INTEGER NOT NULL DEFAULT 0,
+        log_line_count INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (project_id, name)
+    );
+    CREATE INDEX runs_created ON runs (project_id, created_at, id);
+    CREATE INDEX runs_heartbeat ON runs (project_id, heartbeat_at, id);
+    CREATE INDEX runs_display_name ON runs (project_id, display_name, id);
+
+    -- A keyset is the sorted list of keys a history row has (non-null values); rows store
+    -- its id, so that rows having given keys are found through an index, not a scan.
+    CREATE TABLE keysets (
+        id INTEGER PRIMARY KEY,
+        keys TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE run_keysets (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        keyset_id INTEGER NOT NULL REFERENCES keysets(id),
+        PRIMARY KEY (run_id, keyset_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE history (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL,
+        keyset_id INTEGER NOT NULL,
+        row TEXT NOT NULL,
+        PRIMARY KEY (run_id, step)
+    ) WITHOUT ROWID;
+    CREATE INDEX history_keyset ON history (run_id, keyset_id, step);
+    CREATE TABLE history_key_types (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        type TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (run_id, key, type)
+    ) WITHOUT ROWID;
+    CREATE TABLE events (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        row TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL DEFAULT 0,
+        md5 TEXT,
+        mimetype TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (run_id, name)
+    );
+
+    CREATE TABLE artifact_sequences (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        type_name TEXT NOT NULL,
+        UNIQUE (project_id, name)
+    );
+    CREATE TABLE artifacts (
+        id INTEGER PRIMARY KEY,
+        sequence_id INTEGER NOT NULL REFERENCES artifact_sequences(id) ON DELETE CASCADE,
+        version_index INTEGER NOT NULL,
+        description TEXT,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        size INTEGER NOT NULL DEFAULT 0,
+        digest TEXT NOT NULL,
+        file_count INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'COMMITTED',
+        history_step INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT,
+        UNIQUE (sequence_id, version_index)
+    );
+    CREATE TABLE artifact_aliases (
+        id INTEGER PRIMARY KEY,
+        artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+        alias TEXT NOT NULL,
+        UNIQUE (artifact_id, alias)
+    );
+    CREATE TABLE artifact_tags (
+        id INTEGER PRIMARY KEY,
+        artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL
+    );
+    -- Which runs logged (output) or used (input) an artifact.
+    CREATE TABLE run_artifacts (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+        direction TEXT NOT NULL CHECK (direction IN ('input', 'output')),
+        used_as TEXT,
+        PRIMARY KEY (run_id, direction, artifact_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX run_artifacts_artifact ON run_artifacts (artifact_id);
+    """,
+)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the database up to the latest version, one transaction per migration."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    current = row[0] or 0
+    if current > len(MIGRATIONS):
+        raise RuntimeError(f"database schema version {current} is newer than this server's")
+    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        # executescript commits first; the script and its version row go in one transaction.
+        conn.executescript(
+            f"BEGIN IMMEDIATE;\n{script}\nINSERT INTO schema_version VALUES ({version});\nCOMMIT;"
+        )

@@ -1,0 +1,14 @@
+"""Resolvers for every type of schema.graphql, grouped by topic."""
+
+from __future__ import annotations
+
+from ariadne.types import SchemaBindable
+
+from runsapi.server._resolvers import _mutations, _query, _run, _scalars
+
+BINDABLES: tuple[SchemaBindable, ...] = (
+    *_scalars.SCALARS,
+    *_query.BINDABLES,
+    *_run.BINDABLES,
+    *_mutations.BINDABLES,
+)

@@ -1,0 +1,172 @@
+"""Mutations. Each runs in one transaction; runs are addressed by their opaque id."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import string
+from typing import Any
+
+from ariadne import MutationType
+from graphql import GraphQLResolveInfo
+
+from runsapi.server import _accounts, _artifacts, _files, _runs
+from runsapi.server._constants import DEFAULT_PROJECT, UPLOAD_HEADERS
+from runsapi.server._context import Record, RequestContext, context_of
+from runsapi.server._ids import decode_id
+
+mutation = MutationType()
+
+_RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
+_RUN_ID_LENGTH = 8
+
+
+class AccessError(LookupError):
+    """The thing named does not exist, or the viewer may not touch it (indistinguishable)."""
+
+
+def _visible_run(context: RequestContext, storage_id: str) -> Record:
+    run = _runs.run_by_row(context.conn, decode_id("Run", storage_id))
+    if run is None or context.project(run["_project_row"]) is None:
+        raise AccessError(f"run {storage_id} not found")
+    return run
+
+
+def _named_run(context: RequestContext, entity: str, project: str, name: str) -> Record:
+    conn = context.conn
+    entity_id = _accounts.visible_entity(conn, context.viewer, entity)
+    project_id = None if entity_id is None else _accounts.find_project(conn, entity_id, project)
+    run = None if project_id is None else _runs.run_by_name(conn, project_id, name)
+    if run is None:
+        raise AccessError(f"run {entity}/{project}/{name} not found")
+    return run
+
+
+def _project_id(
+    context: RequestContext, conn: sqlite3.Connection, entity: str | None, name: str
+) -> tuple[int, bool]:
+    entity_id = _accounts.visible_entity(conn, context.viewer, entity)
+    if entity_id is None:
+        raise AccessError(f"entity {entity} not found")
+    return _accounts.ensure_project(conn, entity_id, name, context.viewer.user_id)
+
+
+@mutation.field("upsertBucket")
+def _upsert_bucket(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+    context = context_of(info)
+    with context.store.write() as conn:
+        if input.get("id") is not None:
+            run_id = _visible_run(context, input["id"])["_row"]
+            _runs.update_run(conn, run_id, input)
+            inserted = False
+        else:
+            project_id, _ = _project_id(
+                context, conn, input.get("entityName"), input.get("modelName") or DEFAULT_PROJECT
+            )
+            name = input.get("name") or "".join(
+                secrets.choice(_RUN_ID_ALPHABET) for _ in range(_RUN_ID_LENGTH)
+            )
+            existing = _runs.run_by_name(conn, project_id, name)
+            inserted = existing is None
+            if existing is None:
+                run_id = _runs.create_run(conn, project_id, context.viewer.user_id, name, input)
+            else:
+                run_id = existing["_row"]
+                _runs.update_run(conn, run_id, input)
+    return {"bucket": _runs.run_by_row(context.conn, run_id), "inserted": inserted}
+
+
+@mutation.field("deleteRun")
+def _delete_run(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+    context = context_of(info)
+    with context.store.write() as conn:
+        run = _visible_run(context, input["id"])
+        files = _runs.delete_run(
+            conn, run["_row"], delete_artifacts=bool(input.get("deleteArtifacts"))
+        )
+    _files.remove_bytes(context.store, files)
+    return {"clientMutationId": input.get("clientMutationId")}
+
+
+@mutation.field("updateRunState")
+def _update_run_state(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+    context = context_of(info)
+    with context.store.write() as conn:
+        run = _visible_run(context, input["id"])
+        _runs.change_state(conn, run["_row"], run["state"], input["state"])
+    return {"success": True}
+
+
+@mutation.field("stopRun")
+def _stop_run(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+    context = context_of(info)
+    with context.store.write() as conn:
+        run = _visible_run(context, input["id"])
+        _runs.stop_run(conn, run["_row"], run["state"])
+    return {"success": True}
+
+
+@mutation.field("deleteFiles")
+def _delete_files(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+    context = context_of(info)
+    file_ids = [decode_id("File", file_id) for file_id in input["files"]]
+    with context.store.write() as conn:
+        for file_id in file_ids:
+            owner = _files.file_owner(conn, file_id)
+            if owner is None or not context.can_see(owner):
+                raise AccessError(f"file {file_id} not found")
+        _files.delete_file_rows(conn, file_ids)
+    _files.remove_bytes(context.store, file_ids)
+    return {"success": True}
+
+
+@mutation.field("createRunFiles")
+def _create_run_files(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+    context = context_of(info)
+    entity, project, name = input["entityName"], input["projectName"], input["runName"]
+    with context.store.write() as conn:
+        run = _named_run(context, entity, project, name)
+        prefix = _files.file_url(context.base_url, entity, project, name, "").rstrip("/")
+        files = _files.files_by_name(conn, run["_row"], input["files"], prefix)
+    return {"runID": run["id"], "uploadHeaders": list(UPLOAD_HEADERS), "files": files}
+
+
+@mutation.field("markRunFilesUploaded")
+def _mark_run_files_uploaded(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+    context = context_of(info)
+    _named_run(context, input["entityName"], input["projectName"], input["runName"])
+    return {"success": True}
+
+
+@mutation.field("upsertModel")
+def _upsert_model(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+    context = context_of(info)
+    name = input.get("name")
+    if not name:
+        raise ValueError("a project needs a name")
+    with context.store.write() as conn:
+        project_id, inserted = _project_id(context, conn, input.get("entityName"), name)
+        updates = {key: input[key] for key in ("description", "access", "views") if key in input}
+        if updates:
+            assignments = ", ".join(f"{column} = ?" for column in updates)
+            conn.execute(
+                f"UPDATE projects SET {assignments} WHERE id = ?", [*updates.values(), project_id]
+            )
+    record = context.project(project_id)
+    return {"project": record, "model": record, "inserted": inserted}
+
+
+@mutation.field("useArtifact")
+def _use_artifact(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+    context = context_of(info)
+    artifact_id = decode_id("Artifact", input["artifactID"])
+    with context.store.write() as conn:
+        run = _named_run(context, input["entityName"], input["projectName"], input["runName"])
+        owner = _artifacts.artifact_owner(conn, artifact_id)
+        if owner is None or not context.can_see(owner):
+            raise AccessError(f"artifact {input['artifactID']} not found")
+        _artifacts.link_artifact(conn, run["_row"], artifact_id, "input", input.get("usedAs"))
+    return {"artifact": _artifacts.artifact_by_row(context.conn, artifact_id)}
+
+
+BINDABLES = (mutation,)

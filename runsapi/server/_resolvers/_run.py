@@ -1,0 +1,200 @@
+"""Runs and what hangs off them: history, events, files and artifacts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ariadne import InterfaceType, ObjectType
+from graphql import GraphQLResolveInfo
+
+from runsapi.server import _artifacts, _files, _history
+from runsapi.server._constants import HISTORY_TAIL_ROWS
+from runsapi.server._context import Record, connection, context_of, page_size
+from runsapi.server._jsontext import dumps
+
+run = ObjectType("Run")
+artifact = ObjectType("Artifact")
+artifact_sequence = ObjectType("ArtifactSequence")
+artifact_alias = ObjectType("ArtifactAlias")
+artifact_collection = InterfaceType("ArtifactCollection")
+
+
+@run.field("user")
+def _user(record: Record, info: GraphQLResolveInfo) -> Record | None:
+    return context_of(info).user(record["_user_row"])
+
+
+@run.field("project")
+def _project(record: Record, info: GraphQLResolveInfo) -> Record | None:
+    return context_of(info).project(record["_project_row"])
+
+
+@run.field("fileCount")
+def _file_count(record: Record, info: GraphQLResolveInfo) -> int:
+    return _files.count_files(context_of(info).conn, record["_row"])
+
+
+@run.field("wandbConfig")
+def _wandb_config(record: Record, _: GraphQLResolveInfo, keys: list[str] | None = None) -> str:
+    if keys is None:
+        return str(record["config"])
+    config = json.loads(record["config"])
+    return dumps({key: config[key] for key in keys if key in config})
+
+
+@run.field("historyKeys")
+def _history_keys(record: Record, info: GraphQLResolveInfo) -> Record:
+    return _history.history_keys(context_of(info).conn, record["_row"], record["_last_step"])
+
+
+@run.field("history")
+def _history_rows(
+    record: Record,
+    info: GraphQLResolveInfo,
+    minStep: int | None = None,
+    maxStep: int | None = None,
+    samples: int | None = None,
+) -> list[str]:
+    return _history.history_rows(context_of(info).conn, record["_row"], minStep, maxStep, samples)
+
+
+@run.field("events")
+def _events(record: Record, info: GraphQLResolveInfo, samples: int | None = None) -> list[str]:
+    return _history.event_rows(context_of(info).conn, record["_row"], samples)
+
+
+@run.field("sampledHistory")
+def _sampled_history(
+    record: Record, info: GraphQLResolveInfo, specs: list[str]
+) -> list[list[Record]]:
+    conn = context_of(info).conn
+    return [_history.sampled_history(conn, record["_row"], spec) for spec in specs]
+
+
+@run.field("parquetHistory")
+def _parquet_history(record: Record, info: GraphQLResolveInfo, liveKeys: list[str]) -> Record:
+    # No parquet exports here: all history is "live". The official client only reads the
+    # smallest live `_step`, so the first row is enough.
+    spec = json.dumps({"keys": [], "samples": 1})
+    rows = _history.sampled_history(context_of(info).conn, record["_row"], spec)
+    return {
+        "parquetUrls": [],
+        "liveData": [{key: row[key] for key in liveKeys if key in row} for row in rows],
+    }
+
+
+@run.field("historyTail")
+def _history_tail(record: Record, info: GraphQLResolveInfo) -> str:
+    rows = _history.tail_rows(context_of(info).conn, "history", record["_row"], HISTORY_TAIL_ROWS)
+    return json.dumps(rows)
+
+
+@run.field("eventsTail")
+def _events_tail(record: Record, info: GraphQLResolveInfo) -> str:
+    rows = _history.tail_rows(context_of(info).conn, "events", record["_row"], HISTORY_TAIL_ROWS)
+    return json.dumps(rows)
+
+
+@run.field("files")
+def _run_files(
+    record: Record,
+    info: GraphQLResolveInfo,
+    names: list[str | None] | None = None,
+    after: str | None = None,
+    first: int | None = None,
+    pattern: str | None = None,
+) -> Record | None:
+    context = context_of(info)
+    owner = context.project(record["_project_row"])
+    if owner is None:
+        return None
+    prefix = _files.file_url(
+        context.base_url, owner["entityName"], owner["name"], record["name"], ""
+    ).rstrip("/")
+    edges, has_next = _files.list_files(
+        context.conn,
+        record["_row"],
+        prefix,
+        names=names,
+        pattern=pattern,
+        after=after,
+        first=page_size(first),
+    )
+    page = connection(edges, has_next, after)
+    page["totalCount"] = _files.count_files(context.conn, record["_row"])
+    page["uploadHeaders"] = []
+    return page
+
+
+def _run_artifacts(
+    record: Record, info: GraphQLResolveInfo, direction: str, after: str | None, first: int | None
+) -> Record:
+    edges, has_next, total = _artifacts.list_run_artifacts(
+        context_of(info).conn, record["_row"], direction, after=after, first=page_size(first)
+    )
+    page = connection(edges, has_next, after)
+    page["totalCount"] = total
+    return page
+
+
+@run.field("outputArtifacts")
+def _output_artifacts(
+    record: Record, info: GraphQLResolveInfo, after: str | None = None, first: int | None = None
+) -> Record:
+    return _run_artifacts(record, info, "output", after, first)
+
+
+@run.field("inputArtifacts")
+def _input_artifacts(
+    record: Record, info: GraphQLResolveInfo, after: str | None = None, first: int | None = None
+) -> Record:
+    return _run_artifacts(record, info, "input", after, first)
+
+
+@artifact.field("artifactSequence")
+def _artifact_sequence(record: Record, info: GraphQLResolveInfo) -> Record:
+    return _artifacts.sequence(context_of(info).conn, record["_sequence_row"])
+
+
+@artifact.field("artifactType")
+def _artifact_type(record: Record, info: GraphQLResolveInfo) -> Record:
+    return {"name": _artifact_sequence(record, info)["_type"]}
+
+
+@artifact.field("tags")
+def _artifact_tags(record: Record, info: GraphQLResolveInfo) -> list[Record]:
+    return _artifacts.tags(context_of(info).conn, record["_row"])
+
+
+@artifact.field("aliases")
+def _artifact_aliases(record: Record, info: GraphQLResolveInfo) -> list[Record]:
+    return [
+        {**alias, "_sequence_row": record["_sequence_row"]}
+        for alias in _artifacts.aliases(context_of(info).conn, record["_row"])
+    ]
+
+
+@artifact_alias.field("artifactCollection")
+def _alias_collection(record: Record, info: GraphQLResolveInfo) -> Record:
+    return _artifacts.sequence(context_of(info).conn, record["_sequence_row"])
+
+
+@artifact_sequence.field("project")
+@artifact_collection.field("project")
+def _sequence_project(record: Record, info: GraphQLResolveInfo) -> Record | None:
+    return context_of(info).project(record["_project_row"])
+
+
+@artifact_sequence.field("latestArtifact")
+def _latest_artifact(record: Record, info: GraphQLResolveInfo) -> Record | None:
+    return _artifacts.latest_in_sequence(context_of(info).conn, record["_row"])
+
+
+@artifact_collection.type_resolver
+def _collection_type(*_: Any) -> str:
+    # Portfolios (linked collections) are not modelled: every collection is a sequence.
+    return "ArtifactSequence"
+
+
+BINDABLES = (run, artifact, artifact_sequence, artifact_alias, artifact_collection)

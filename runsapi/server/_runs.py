@@ -1,0 +1,233 @@
+"""Runs: reading them as GraphQL records, listing pages, creating, updating, deleting."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from runsapi.server._filters import compile_filters, parse_filters
+from runsapi.server._ids import encode_id
+from runsapi.server._jsontext import dumps, dumps_queryable, loads_object
+from runsapi.server._ordering import parse_order
+from runsapi.server._time import now
+
+RunRecord = dict[str, Any]
+
+RUN_STATES = frozenset(
+    {"running", "finished", "crashed", "failed", "killed", "preempting", "preempted", "pending"}
+)
+_COLUMNS = (
+    "runs.id, runs.project_id, runs.user_id, runs.name, runs.display_name, runs.state,"
+    " runs.group_name, runs.job_type, runs.sweep_name, runs.notes, runs.description,"
+    " runs.commit_hash, runs.host, runs.tags, runs.config, runs.summary, runs.system_metrics,"
+    " runs.created_at, runs.heartbeat_at, runs.updated_at, runs.stopped, runs.read_only,"
+    " runs.history_line_count, runs.last_step, runs.events_line_count, runs.log_line_count"
+)
+# UpsertBucketInput fields stored as plain columns.
+_TEXT_INPUTS = {
+    "displayName": "display_name",
+    "groupName": "group_name",
+    "jobType": "job_type",
+    "sweep": "sweep_name",
+    "notes": "notes",
+    "description": "description",
+    "commit": "commit_hash",
+    "host": "host",
+}
+
+
+def _record(row: tuple[Any, ...]) -> RunRecord:
+    """A run as the GraphQL Run type reads it; keys starting with `_` are internal."""
+    return {
+        "_row": row[0],
+        "_project_row": row[1],
+        "_user_row": row[2],
+        "_last_step": row[23],
+        "id": encode_id("Run", row[0]),
+        "projectId": row[1],
+        "name": row[3],
+        "displayName": row[4],
+        "state": row[5],
+        "group": row[6],
+        "jobType": row[7],
+        "sweepName": row[8],
+        "notes": row[9],
+        "description": row[10],
+        "commit": row[11],
+        "host": row[12],
+        "tags": json.loads(row[13]),
+        "config": row[14],
+        "summaryMetrics": row[15],
+        "systemMetrics": row[16],
+        "createdAt": row[17],
+        "heartbeatAt": row[18],
+        "updatedAt": row[19],
+        "stopped": bool(row[20]),
+        "readOnly": bool(row[21]),
+        "historyLineCount": row[22],
+        "eventsLineCount": row[24],
+        "logLineCount": row[25],
+    }
+
+
+def run_by_row(conn: sqlite3.Connection, row_id: int) -> RunRecord | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM runs WHERE runs.id = ?", (row_id,)).fetchone()
+    return None if row is None else _record(row)
+
+
+def run_by_name(conn: sqlite3.Connection, project_id: int, name: str) -> RunRecord | None:
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM runs WHERE runs.project_id = ? AND runs.name = ?",
+        (project_id, name),
+    ).fetchone()
+    return None if row is None else _record(row)
+
+
+def count_runs(conn: sqlite3.Connection, project_id: int, filters: str | None) -> int:
+    condition, params = compile_filters(parse_filters(filters))
+    (count,) = conn.execute(
+        f"SELECT count(*) FROM runs WHERE runs.project_id = ? AND {condition}",
+        [project_id, *params],
+    ).fetchone()
+    return int(count)
+
+
+def list_runs(
+    conn: sqlite3.Connection,
+    project_id: int,
+    *,
+    filters: str | None,
+    order: str | None,
+    after: str | None,
+    first: int,
+) -> tuple[list[tuple[RunRecord, str]], bool]:
+    """One page of (run, cursor) and whether more runs follow."""
+    condition, params = compile_filters(parse_filters(filters))
+    ordering = parse_order(order)
+    where = f"runs.project_id = ? AND {condition}"
+    params = [project_id, *params]
+    if after:
+        after_sql, after_params = ordering.after(after)
+        where += f" AND {after_sql}"
+        params += after_params
+    order_sql, order_params = ordering.order_by()
+    rows = conn.execute(
+        f"SELECT {_COLUMNS}, {ordering.field.value_sql} FROM runs WHERE {where}"
+        f" ORDER BY {order_sql} LIMIT ?",
+        [*ordering.field.value_params, *params, *order_params, first + 1],
+    ).fetchall()
+    page = [(_record(row), ordering.cursor(row[-1], row[0])) for row in rows[:first]]
+    return page, len(rows) > first
+
+
+def _config_columns(text: str | None) -> tuple[str, str]:
+    """(config, its query copy) from a JSONString argument."""
+    config = loads_object(text, what="config")
+    return dumps(config), dumps_queryable(config)
+
+
+def _summary_columns(text: str | None) -> tuple[str, str]:
+    summary = loads_object(text, what="summaryMetrics")
+    return dumps(summary), dumps_queryable(summary)
+
+
+def _validated_state(state: Any) -> str:
+    if state not in RUN_STATES:
+        raise ValueError(f"invalid run state {state!r}")
+    return str(state)
+
+
+def _assignments(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values for the UpsertBucketInput fields present; null clears a field."""
+    columns: dict[str, Any] = {}
+    for name, column in _TEXT_INPUTS.items():
+        if name in fields:
+            columns[column] = fields[name]
+    if "tags" in fields:
+        columns["tags"] = dumps(list(fields["tags"] or []))
+    if "config" in fields:
+        columns["config"], columns["config_q"] = _config_columns(fields["config"])
+    if "summaryMetrics" in fields:
+        columns["summary"], columns["summary_q"] = _summary_columns(fields["summaryMetrics"])
+    if fields.get("state") is not None:
+        columns["state"] = _validated_state(fields["state"])
+    return columns
+
+
+def create_run(
+    conn: sqlite3.Connection,
+    project_id: int,
+    user_id: int | None,
+    name: str,
+    fields: Mapping[str, Any],
+) -> int:
+    stamp = now()
+    columns = {
+        "project_id": project_id,
+        "user_id": user_id,
+        "name": name,
+        "state": "running",
+        "created_at": stamp,
+        "heartbeat_at": stamp,
+        "updated_at": stamp,
+        **_assignments(fields),
+    }
+    names = ", ".join(columns)
+    marks = ", ".join("?" * len(columns))
+    cursor = conn.execute(f"INSERT INTO runs ({names}) VALUES ({marks})", list(columns.values()))
+    return int(cursor.lastrowid or 0)
+
+
+def update_run(conn: sqlite3.Connection, run_id: int, fields: Mapping[str, Any]) -> None:
+    columns = {**_assignments(fields), "updated_at": now()}
+    assignments = ", ".join(f"{column} = ?" for column in columns)
+    conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?", [*columns.values(), run_id])
+
+
+# Allowed state changes for updateRunState: target -> states it may be reached from.
+# A run cannot be moved to the state it is already in ("invalid state transition").
+_TRANSITIONS = {
+    "pending": frozenset({"finished", "crashed", "failed", "killed", "preempted"}),
+    "running": frozenset({"pending", "preempted", "preempting"}),
+    "failed": frozenset({"running", "pending", "preempting", "preempted", "crashed"}),
+    "finished": frozenset({"running", "pending"}),
+    "crashed": frozenset({"running", "pending"}),
+    "killed": frozenset({"running", "pending", "preempting"}),
+    "preempting": frozenset({"running"}),
+    "preempted": frozenset({"running", "preempting"}),
+}
+
+
+def change_state(conn: sqlite3.Connection, run_id: int, current: str, target: str) -> None:
+    if target not in _TRANSITIONS:
+        raise ValueError(f"invalid run state {target!r}")
+    if current not in _TRANSITIONS[target]:
+        raise ValueError("invalid state transition")
+    conn.execute("UPDATE runs SET state = ?, updated_at = ? WHERE id = ?", (target, now(), run_id))
+
+
+def stop_run(conn: sqlite3.Connection, run_id: int, current: str) -> None:
+    """Mark a run to be stopped. No process here acknowledges the stop, so a run that is
+    still active becomes "killed" at once (what W&B shows once the SDK has exited)."""
+    state = "killed" if current in {"running", "pending", "preempting"} else current
+    conn.execute(
+        "UPDATE runs SET stopped = 1, state = ?, updated_at = ? WHERE id = ?",
+        (state, now(), run_id),
+    )
+
+
+def delete_run(conn: sqlite3.Connection, run_id: int, *, delete_artifacts: bool) -> list[int]:
+    """Delete a run (and, if asked, the artifacts it logged); returns its file ids."""
+    files = [
+        file_id for (file_id,) in conn.execute("SELECT id FROM files WHERE run_id = ?", (run_id,))
+    ]
+    if delete_artifacts:
+        conn.execute(
+            "DELETE FROM artifacts WHERE id IN (SELECT artifact_id FROM run_artifacts"
+            " WHERE run_id = ? AND direction = 'output')",
+            (run_id,),
+        )
+    conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+    return files

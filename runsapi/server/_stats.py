@@ -1,0 +1,47 @@
+"""Request counts per GraphQL operation, for tests that assert how often a client asked."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from typing import Any
+
+_COMMENT = re.compile(r"#[^\n]*")
+_OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
+ANONYMOUS = "<anonymous>"
+
+
+def operation_name(payload: Any) -> str:
+    """The operation's name: `operationName` if given (the official client sends ""),
+    else the name of the first operation in the document."""
+    if not isinstance(payload, dict):
+        return ANONYMOUS
+    name = payload.get("operationName")
+    if isinstance(name, str) and name:
+        return name
+    query = payload.get("query")
+    if not isinstance(query, str):
+        return ANONYMOUS
+    match = _OPERATION.search(_COMMENT.sub("", query))
+    return match.group(1) if match else ANONYMOUS
+
+
+class RequestCounter:
+    """Thread-safe counts of GraphQL requests by operation name (faulted ones included)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def record(self, operation: str) -> None:
+        with self._lock:
+            self._counts[operation] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()

@@ -1,0 +1,96 @@
+"""The SQLite database: one connection per thread, WAL, one transaction per write."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from runsapi.server._constants import BUSY_TIMEOUT_MS
+from runsapi.server._migrations import migrate
+
+
+@lru_cache(maxsize=256)
+def _compile(pattern: str, flags: int) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+_REGEX_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
+
+
+def regex_flags(options: str) -> int:
+    flags = 0
+    for letter in options:
+        if letter not in _REGEX_FLAGS:
+            raise ValueError(f"unsupported $options letter {letter!r}")
+        flags |= _REGEX_FLAGS[letter]
+    return flags
+
+
+def _regexp(pattern: str, flags: int, value: object) -> int:
+    # SQLite has no REGEXP of its own; filters call this one as regexp_flags(p, f, value).
+    if not isinstance(value, str):
+        return 0
+    return 1 if _compile(pattern, flags).search(value) else 0
+
+
+class Store:
+    """A database file, its bytes directory (`<db>.files/`) and per-thread connections.
+
+    Reads run in autocommit mode; `write()` serialises writers in this process and
+    wraps each one in a single `BEGIN IMMEDIATE` transaction.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.files_dir = path.with_name(path.name + ".files")
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        migrate(self.connection())
+
+    def connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.create_function("regexp_flags", 3, _regexp, deterministic=True)
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with self._write_lock:
+            conn = self.connection()
+            if conn.in_transaction:  # nested: join the outer transaction
+                yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def file_path(self, file_id: int) -> Path:
+        return self.files_dir / str(file_id)
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()

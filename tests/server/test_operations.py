@@ -1,0 +1,155 @@
+"""Every operation in queries/ is answered without errors, with the data it asks for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    OperationDefinitionNode,
+    parse,
+    print_ast,
+    visit,
+)
+from graphql.language import FragmentSpreadNode, Visitor
+
+from runsapi.server import LocalServer
+from tests.server.conftest import Client
+
+QUERIES = Path(__file__).resolve().parents[2] / "queries"
+
+
+def _documents() -> dict[str, str]:
+    """Each operation with just the fragments it uses, by operation name."""
+    definitions = [
+        d for path in sorted(QUERIES.glob("*.graphql")) for d in parse(path.read_text()).definitions
+    ]
+    fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+
+    def spreads(node: Any) -> set[str]:
+        names: set[str] = set()
+
+        class Collect(Visitor):
+            def enter_fragment_spread(self, spread: FragmentSpreadNode, *_: Any) -> None:
+                names.add(spread.name.value)
+
+        visit(node, Collect())
+        return names
+
+    documents = {}
+    for definition in definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        needed: set[str] = set()
+        pending = spreads(definition)
+        while pending:
+            name = pending.pop()
+            if name not in needed:
+                needed.add(name)
+                pending |= spreads(fragments[name])
+        document = DocumentNode(
+            definitions=(definition, *(fragments[name] for name in sorted(needed)))
+        )
+        assert definition.name is not None
+        documents[definition.name.value] = print_ast(document)
+    return documents
+
+
+def test_every_operation_is_answered(fresh: LocalServer, fresh_client: Client) -> None:
+    assert fresh.seeded is not None
+    documents = _documents()
+    first, second = fresh.seeded.run_names[:2]
+    where = {"entity": "demo", "project": "demo-project"}
+    spec = json.dumps({"keys": ["_step", "loss"], "samples": 10})
+    answered: dict[str, Any] = {}
+
+    def run(operation: str, **variables: Any) -> Any:
+        response = fresh_client.http.post(
+            fresh.graphql_url,
+            json={
+                "query": documents[operation],
+                "variables": variables,
+                "operationName": operation,
+            },
+            auth=("api", fresh.api_key),
+        )
+        body = response.json()
+        assert response.status_code == 200 and "errors" not in body, (operation, body)
+        assert all(value is not None for value in body["data"].values()), (operation, body)
+        answered[operation] = body["data"]
+        return body["data"]
+
+    run("GetViewer")
+    assert run("GetDefaultEntity")["viewer"]["entity"] == "demo"
+    run("GetProject", entity="demo", name="demo-project")
+    assert run("GetProjects", entity="demo")["models"]["edges"]
+    assert run("CreateProject", entity="demo", name="another", description="d")["upsertModel"][
+        "inserted"
+    ]
+    listing = run(
+        "GetRuns",
+        **where,
+        filters=json.dumps({"state": {"$ne": "x"}}),
+        order="-created_at",
+        perPage=3,
+    )
+    assert len(listing["project"]["runs"]["edges"]) == 3
+    run("GetRunsFull", **where, perPage=2)
+    run_id = run("GetRun", **where, name=first)["project"]["run"]["id"]
+    assert json.loads(run("GetRunFull", **where, name=first)["project"]["run"]["config"])["lr"][
+        "value"
+    ]
+    run("GetRunState", **where, name=first)
+    assert run("RunSampledHistory", **where, name=first, specs=[spec])["project"]["run"][
+        "sampledHistory"
+    ][0]
+    assert (
+        len(
+            run("RunHistoryPage", **where, name=first, minStep=0, maxStep=10, samples=10)[
+                "project"
+            ]["run"]["history"]
+        )
+        == 10
+    )
+    assert run("RunEvents", **where, name=first, samples=3)["project"]["run"]["events"]
+    assert (
+        run("RunHistoryKeys", **where, name=first)["project"]["run"]["historyKeys"]["lastStep"]
+        == 49
+    )
+    many = run("RunsSampledHistory", **where, specs=[spec], perPage=2)
+    assert all(edge["node"]["sampledHistory"][0] for edge in many["project"]["runs"]["edges"])
+    outputs = run("RunOutputArtifacts", **where, run=first)["project"]["run"]["artifacts"]
+    assert outputs["totalCount"] >= 1
+    artifact_id = outputs["edges"][-1]["node"]["id"]
+    run("UseArtifact", **where, run=second, artifactId=artifact_id, usedAs="model")
+    inputs = run("RunInputArtifacts", **where, run=second)["project"]["run"]["artifacts"]
+    assert artifact_id in {edge["node"]["id"] for edge in inputs["edges"]}
+    files = run("RunFiles", **where, name=first, pattern="%.yaml")["project"]
+    file_id = files["run"]["files"]["edges"][0]["node"]["id"]
+    run("CreateRunFiles", **where, run=first, files=["extra.txt"])
+    run("MarkRunFilesUploaded", **where, run=first, files=["extra.txt"])
+    run("DeleteFiles", files=[file_id], projectId=int(files["internalId"]))
+    created = run(
+        "CreateRun",
+        **where,
+        name="brandnew",
+        state="running",
+        group="g",
+        jobType="train",
+        tags=["a"],
+        notes="n",
+        config=json.dumps({"lr": {"value": 0.1}}),
+    )
+    assert created["upsertBucket"]["inserted"] is True
+    new_id = created["upsertBucket"]["bucket"]["id"]
+    updated = run("UpdateRun", id=new_id, notes="changed", summaryMetrics=json.dumps({"loss": 0.5}))
+    assert updated["upsertBucket"]["bucket"]["notes"] == "changed"
+    assert run("UpdateRunState", input={"id": new_id, "state": "failed"})["updateRunState"][
+        "success"
+    ]
+    assert run("StopRun", id=run_id)["stopRun"]["success"]
+    run("DeleteRun", id=new_id, deleteArtifacts=True)
+    assert set(answered) == set(documents), set(documents) - set(answered)
