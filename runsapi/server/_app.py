@@ -118,6 +118,23 @@ async def _faulted(
     return Response(body[: len(body) // 2], status_code=200, media_type=response.media_type)
 
 
+class _ErrorLog(logging.LoggerAdapter[logging.Logger]):
+    """Where ariadne logs resolver errors: a client's mistake (a bad filter, an unknown
+    id, a query that does not validate) is logged at DEBUG without a traceback; anything
+    else is a server bug and keeps its ERROR and traceback."""
+
+    def error(self, msg: object, *args: object, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info")
+        cause = getattr(error, "original_error", None)
+        if cause is None or isinstance(cause, (ValueError, LookupError)):
+            self.logger.debug("GraphQL error: %s", msg)
+            return
+        self.logger.error(msg, *args, **kwargs)
+
+
+_ERROR_LOG = _ErrorLog(LOGGER, {})
+
+
 def _execute(state: AppState, payload: Any, viewer: Viewer, base_url: str) -> tuple[int, str]:
     data = payload
     if isinstance(payload, dict):  # the official client sends operationName ""
@@ -126,7 +143,7 @@ def _execute(state: AppState, payload: Any, viewer: Viewer, base_url: str) -> tu
         executable_schema(),
         data,
         context_value=RequestContext(state.store, viewer, base_url),
-        logger=LOGGER.name,
+        logger=_ERROR_LOG,
     )
     return (200 if success else 400), dumps(result)
 
