@@ -8,7 +8,7 @@ the whole summary, and the last writer silently wins).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, final
 
@@ -122,11 +122,12 @@ class TrackedDict(MutableMapping[str, Any]):
         """The edits not yet saved, oldest first."""
         return list(self._changes)
 
-    def _reset(self, data: dict[str, Any]) -> None:
-        """Adopt freshly read contents and forget saved edits (root views only)."""
+    def _reset(self, data: dict[str, Any], *, pending: Sequence[Change] = ()) -> None:
+        """Adopt freshly read contents (root views only): edits are forgotten, except
+        `pending` ones, which are replayed on top and stay unsaved."""
         self._root.clear()
-        self._root.update(data)
-        self._changes.clear()
+        self._root.update(apply_changes(data, list(pending)))
+        self._changes[:] = pending
 
 
 class Summary(TrackedDict):

@@ -33,7 +33,7 @@ from runsapi.history import (
 
 if TYPE_CHECKING:
     import pandas
-    import pandas as pandas_
+    import pandas as pandas_  # Run.history has a parameter called `pandas`
     import polars
 
     from runsapi.api import Api
@@ -94,9 +94,7 @@ class Run:
                 self._config = TrackedDict(config)
                 self._summary = Summary(summary, self._save_summary)
                 return
-            pending = self._config.changes if keep_edits else []
-            self._config._reset(apply_changes(config, pending))
-            self._config._changes.extend(pending)
+            self._config._reset(config, pending=self._config.changes if keep_edits else ())
             self._summary._reset(summary)
 
     # -- identity ---------------------------------------------------------------------
