@@ -97,6 +97,18 @@ class Run:
             self._config._reset(config, pending=self._config.changes if keep_edits else ())
             self._summary._reset(summary)
 
+    @classmethod
+    def create(
+        cls,
+        api: Api,
+        run_id: str | None = None,
+        project: str | None = None,
+        entity: str | None = None,
+        state: Literal["running", "pending"] = "running",
+    ) -> Run:
+        """Create a run; the same as `api.create_run(...)`, as in the official client."""
+        return api.create_run(run_id, project, entity, state=state)
+
     # -- identity ---------------------------------------------------------------------
 
     @property

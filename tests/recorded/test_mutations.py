@@ -46,6 +46,11 @@ def test_create_update_state_and_delete(api: Api, transport: CountingTransport) 
     }
 
 
+def test_run_create_is_api_create_run(api: Api) -> None:
+    run = Run.create(api, run_id="recorded2", project="scratch", state="pending")
+    assert (run.path_str, run.state) == ("demo/scratch/recorded2", "pending")
+
+
 def test_from_path(api: Api) -> None:
     project = api.from_path("demo/demo-project")
     assert isinstance(project, Project) and project.name == "demo-project"
