@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from runsapi._exceptions import NotFoundError, ResponseValidationError, UsageError
-from runsapi._gql import ArtifactData, FileData
+from runsapi._gql import ArtifactData, FileData, run_of
 from runsapi._json import decode_object
 from runsapi._pagination import Page, Paginator, page_of
 from runsapi._progress import progress_bar
@@ -190,9 +190,7 @@ class Files(Paginator[FileData, File]):
             cursor=cursor,
             per_page=size,
         )
-        node = result.project.run if result.project else None
-        if node is None:
-            raise NotFoundError(f"run {run.path_str} not found", path=run.path_str)
+        node = run_of(result.project, run.path_str)
         # With names, the run's file count says nothing about how many match.
         return page_of(node.files, total=None if self._names is not None else node.file_count)
 
@@ -323,15 +321,16 @@ class Artifact:
 def run_artifacts(run: Run, *, used: bool, per_page: int) -> Paginator[ArtifactData, Artifact]:
     """The artifacts `run` logged (or, with `used`, declared as inputs)."""
     gql = run._api._gql
-    query = gql.run_input_artifacts if used else gql.run_output_artifacts
+    where = (run.entity, run.project, run.id)
 
     def fetch(cursor: str | None, size: int) -> Page[ArtifactData]:
-        result = query(run.entity, run.project, run.id, cursor=cursor, per_page=size)
-        node = result.project.run if result.project else None
-        if node is None:
-            raise NotFoundError(f"run {run.path_str} not found", path=run.path_str)
-        artifacts = node.artifacts
-        return page_of(artifacts, total=artifacts.total_count if artifacts else 0)
+        if used:
+            inputs = gql.run_input_artifacts(*where, cursor=cursor, per_page=size).project
+            found = run_of(inputs, run.path_str).artifacts
+            return page_of(found, total=found.total_count if found else 0)
+        outputs = gql.run_output_artifacts(*where, cursor=cursor, per_page=size).project
+        logged = run_of(outputs, run.path_str).artifacts
+        return page_of(logged, total=logged.total_count if logged else 0)
 
     return Paginator(
         fetch=fetch,

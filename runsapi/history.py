@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from runsapi._exceptions import NotFoundError, UsageError
+from runsapi._gql import HasRun, run_of
 from runsapi._json import encode
 from runsapi._progress import Progress, open_progress, progress_bar
 
@@ -30,6 +31,7 @@ Stream = Literal["default", "system"]
 Row = dict[str, Any]
 _A = TypeVar("_A")
 _B = TypeVar("_B")
+_N = TypeVar("_N")
 
 # A scan grows its step range by at most this factor per page when rows are sparse.
 _MAX_SPAN_GROWTH = 8
@@ -85,9 +87,9 @@ def sampled_history(
     if wanted is None:
         if stream == "system":
             events = gql.run_events(*where, samples=samples).project
-            return decode_rows(_run_field(events, run, "events"))
+            return decode_rows(_run_node(events, run).events)
         page = gql.run_history_page(*where, samples=samples).project
-        return decode_rows(_run_field(page, run, "history"))
+        return decode_rows(_run_node(page, run).history)
     if stream == "system":
         raise UsageError("keys can only be given with stream='default'")
     if join == "inner":
@@ -95,22 +97,18 @@ def sampled_history(
     else:
         specs = [encode({"keys": [x_axis, key], "samples": samples}) for key in wanted[1:]]
     result = gql.run_sampled_history(*where, specs=specs).project
-    per_spec = _run_field(result, run, "sampledHistory") or []
+    per_spec = _run_node(result, run).sampled_history or []
     lists = [list(rows or []) for rows in per_spec]
     if join == "outer":
         return outer_join(lists, x_axis)
     rows = lists[0] if lists else []
     if not rows and len(wanted) > 2:
-        _warn_if_keys_exist_alone(run, wanted, samples)
+        _warn_if_keys_exist_alone(run, wanted)
     return rows
 
 
-def _run_field(project: Any, run: Run, field: str) -> Any:
-    node = project.run if project is not None else None
-    if node is None:
-        raise NotFoundError(f"run {run.path_str} not found", path=run.path_str)
-    name = {"sampledHistory": "sampled_history"}.get(field, field)
-    return getattr(node, name)
+def _run_node(project: HasRun[_N] | None, run: Run) -> _N:
+    return run_of(project, run.path_str)
 
 
 def outer_join(lists: Sequence[Sequence[Row]], x_axis: str) -> list[Row]:
@@ -126,12 +124,12 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (0, value) if isinstance(value, (int, float)) else (1, str(value))
 
 
-def _warn_if_keys_exist_alone(run: Run, wanted: list[str], samples: int) -> None:
+def _warn_if_keys_exist_alone(run: Run, wanted: list[str]) -> None:
     """Explain an empty inner join: keys logged at different steps, or never logged."""
     x_axis, keys = wanted[0], wanted[1:]
     specs = [encode({"keys": [x_axis, key], "samples": 1}) for key in keys]
     result = run._api._gql.run_sampled_history(run.entity, run.project, run.id, specs=specs).project
-    per_key = _run_field(result, run, "sampledHistory") or []
+    per_key = _run_node(result, run).sampled_history or []
     missing = [key for key, rows in zip(keys, per_key, strict=False) if not rows]
     if missing:
         message = f"run {run.path_str} never logged {missing}"
@@ -254,7 +252,7 @@ class HistoryScan(Iterator[Row]):
             page = gql.run_history_page(
                 *where, min_step=start, max_step=end, samples=self.page_size
             )
-            rows = decode_rows(_run_field(page.project, run, "history"))
+            rows = decode_rows(_run_node(page.project, run).history)
         else:
             # sampledHistory's maxStep is inclusive.
             spec = {
@@ -264,7 +262,7 @@ class HistoryScan(Iterator[Row]):
                 "samples": self.page_size,
             }
             result = gql.run_sampled_history(*where, specs=[encode(spec)]).project
-            lists = _run_field(result, run, "sampledHistory") or []
+            lists = _run_node(result, run).sampled_history or []
             rows = list(lists[0] or []) if lists else []
         rows.sort(key=lambda row: row.get("_step", 0))
         return rows

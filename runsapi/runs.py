@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE
 from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._filters import Filter, normalize_filters, validate_order
-from runsapi._gql import ArtifactData, FullRun, LightRun, UpdateRunStateInput
+from runsapi._gql import ArtifactData, FullRun, LightRun, UpdateRunStateInput, run_of
 from runsapi._json import decode_object, encode, unwrap_config, wrap_config
 from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import ProjectPath, RunPath
@@ -367,10 +367,7 @@ class Run:
             if self._full is not None:
                 return self.load_full_data(force=True)
             result = self._api._gql.get_run(entity=self.entity, project=self.project, name=self.id)
-            run = result.project.run if result.project else None
-            if run is None:
-                raise self._not_found()
-            self._set_data(run)
+            self._set_data(run_of(result.project, self.path_str))
         return self
 
     def load_full_data(self, force: bool = False) -> Run:
@@ -386,17 +383,8 @@ class Run:
                 self._batch.load()
                 if self._full is not None:
                     return self
-            result = self._api._gql.get_run_full(
-                entity=self.entity, project=self.project, name=self.id
-            )
-            run = result.project.run if result.project else None
-            if run is None:
-                raise self._not_found()
-            self._set_data(run)
+            self._set_data(self._fetch_current())
         return self
-
-    def _not_found(self) -> NotFoundError:
-        return NotFoundError(f"run {self.path_str} not found", path=self.path_str)
 
     # -- mutations ----------------------------------------------------------------------
 
@@ -435,16 +423,13 @@ class Run:
 
     def _fetch_current(self) -> FullRun:
         result = self._api._gql.get_run_full(entity=self.entity, project=self.project, name=self.id)
-        run = result.project.run if result.project else None
-        if run is None:
-            raise self._not_found()
-        return run
+        return run_of(result.project, self.path_str)
 
     def _send_update(self, variables: dict[str, Any], *, keep_edits: bool = False) -> None:
         result = self._api._gql.update_run(id=self.storage_id, **variables)
         bucket = result.upsert_bucket.bucket if result.upsert_bucket else None
         if bucket is None:
-            raise self._not_found()
+            raise NotFoundError(f"run {self.path_str} not found", path=self.path_str)
         self._set_data(bucket, keep_edits=keep_edits)
 
     def _save_summary(self, changes: list[Change]) -> None:
@@ -493,10 +478,7 @@ class Run:
             result = self._api._gql.get_run_state(
                 entity=self.entity, project=self.project, name=self.id
             )
-            run = result.project.run if result.project else None
-            if run is None:
-                raise self._not_found()
-            state = run.state or "unknown"
+            state = run_of(result.project, self.path_str).state or "unknown"
             self._replace_state(state)
             if state in TERMINAL_STATES:
                 return state
