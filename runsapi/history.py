@@ -9,6 +9,7 @@ previous pages proved the rows sparse, so no page is silently sampled.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -59,6 +60,24 @@ def check_positive(value: int, name: str) -> int:
     return value
 
 
+# How a JSON value (sampledHistory rows) carries non-finite floats: JSON has no NaN, and
+# the W&B-compatible local server writes them as these strings.
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def restore_non_finite(rows: Sequence[Any] | None) -> list[Row]:
+    """Sampled rows with "NaN", "Infinity" and "-Infinity" strings made floats again."""
+    return [
+        {
+            key: _NON_FINITE.get(value, value) if type(value) is str else value
+            for key, value in row.items()
+        }
+        if any(type(value) is str and value in _NON_FINITE for value in row.values())
+        else row
+        for row in rows or []
+    ]
+
+
 def decode_rows(rows: Sequence[str] | None) -> list[Row]:
     """JSON-encoded rows (as `history` and `events` return them) to dicts, in one parse."""
     if not rows:
@@ -98,7 +117,7 @@ def sampled_history(
         specs = [encode({"keys": [x_axis, key], "samples": samples}) for key in wanted[1:]]
     result = gql.run_sampled_history(*where, specs=specs).project
     per_spec = _run_node(result, run).sampled_history or []
-    lists = [list(rows or []) for rows in per_spec]
+    lists = [restore_non_finite(rows) for rows in per_spec]
     if join == "outer":
         return outer_join(lists, x_axis)
     rows = lists[0] if lists else []
@@ -263,7 +282,7 @@ class HistoryScan(Iterator[Row]):
             }
             result = gql.run_sampled_history(*where, specs=[encode(spec)]).project
             lists = _run_node(result, run).sampled_history or []
-            rows = list(lists[0] or []) if lists else []
+            rows = restore_non_finite(lists[0]) if lists else []
         rows.sort(key=lambda row: row.get("_step", 0))
         return rows
 
@@ -409,8 +428,8 @@ def _multi_run_sampled(
         seen = {name for name, _ in ordered}
         for edge in connection.edges:
             if edge.node.name not in seen:
-                rows = (edge.node.sampled_history or [[]])[0] or []
-                ordered.append((edge.node.name, list(rows)))
+                rows = restore_non_finite((edge.node.sampled_history or [[]])[0])
+                ordered.append((edge.node.name, rows))
                 bar.update(len(rows))
         next_cursor = connection.edges[-1].cursor if connection.edges else None
         if not connection.page_info.has_next_page or next_cursor in (None, cursor):
@@ -423,7 +442,7 @@ def _histories_of(project: Any, runs: Runs) -> dict[str, list[Row]]:
         raise NotFoundError(f"project {runs.path} not found", path=str(runs.path))
     connection = project.runs
     return {
-        edge.node.name: list((edge.node.sampled_history or [[]])[0] or [])
+        edge.node.name: restore_non_finite((edge.node.sampled_history or [[]])[0])
         for edge in (connection.edges if connection else [])
     }
 

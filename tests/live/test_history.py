@@ -100,6 +100,11 @@ def test_nan_and_infinity_round_trip_distinct_from_missing(api: Api, server: Loc
     assert frame["b"].isna().tolist() == [False, True, False], "NaN is a value, not missing"
     assert math.isnan(frame["b"].array._data[0])
     assert frame["a"].tolist()[1:] == [math.inf, -math.inf]
+    keyed = list(run.scan_history(keys=["a"]))
+    assert keyed[0]["a"] == 1.5 and keyed[1]["a"] == math.inf and keyed[2]["a"] == -math.inf
+    both = run.history(keys=["a", "b"], pandas=False)
+    assert [row["_step"] for row in both] == [0, 2]
+    assert math.isnan(both[0]["b"]) and both[1]["a"] == -math.inf
 
 
 def test_empty_runs(api: Api, server: LocalServer) -> None:
