@@ -177,7 +177,9 @@ def _routes(state: AppState) -> list[Route]:
             return Response(text, status_code=status, media_type="application/json")
 
         fault = None if state.faults is None else state.faults.take(operation)
-        return await _faulted(request, fault, answer)
+        response = await _faulted(request, fault, answer)
+        state.counter.record_bytes(len(response.body))
+        return response
 
     async def files(request: Request) -> Response:
         async def answer() -> Response:
@@ -201,7 +203,9 @@ def _routes(state: AppState) -> list[Route]:
     async def stats(request: Request) -> Response:
         if request.method == "DELETE":
             state.counter.reset()
-        return _json(200, {"requests": state.counter.snapshot()})
+        return _json(
+            200, {"requests": state.counter.snapshot(), "bytes_sent": state.counter.bytes_sent}
+        )
 
     async def faults(request: Request) -> Response:
         if state.faults is None:

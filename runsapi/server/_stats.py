@@ -28,15 +28,26 @@ def operation_name(payload: Any) -> str:
 
 
 class RequestCounter:
-    """Thread-safe counts of GraphQL requests by operation name (faulted ones included)."""
+    """Thread-safe counts of GraphQL requests by operation name (faulted ones included),
+    and of the response bytes sent for them, for benchmarks."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
+        self._bytes_sent = 0
 
     def record(self, operation: str) -> None:
         with self._lock:
             self._counts[operation] += 1
+
+    def record_bytes(self, size: int) -> None:
+        with self._lock:
+            self._bytes_sent += size
+
+    @property
+    def bytes_sent(self) -> int:
+        with self._lock:
+            return self._bytes_sent
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
@@ -45,3 +56,4 @@ class RequestCounter:
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._bytes_sent = 0
