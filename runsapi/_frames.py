@@ -14,13 +14,13 @@ BASE_COLUMNS = ("id", "name", "state", "created_at", "tags", "group", "job_type"
 
 
 def flatten(prefix: str, value: Mapping[str, Any], into: dict[str, Any]) -> dict[str, Any]:
-    """`{"a": {"b": 1}}` -> `{"prefix.a.b": 1}`; lists stay as they are."""
+    """`{"a": {"b": 1}}` -> `{"prefix.a.b": 1}`; lists stay lists (copied)."""
     for key, item in value.items():
         name = f"{prefix}.{key}"
         if isinstance(item, Mapping) and item:
             flatten(name, item, into)
         else:
-            into[name] = item
+            into[name] = list(item) if isinstance(item, list) else item
     return into
 
 
@@ -34,8 +34,8 @@ def run_record(run: Run) -> dict[str, Any]:
         "group": run.group,
         "job_type": run.job_type,
     }
-    flatten("config", run.config.to_dict(), record)
-    flatten("summary", run.summary.to_dict(), record)
+    flatten("config", run.config.view(), record)
+    flatten("summary", run.summary.view(), record)
     return record
 
 

@@ -117,6 +117,10 @@ class TrackedDict(MutableMapping[str, Any]):
         """A plain, independent copy of the (nested) contents."""
         return copy.deepcopy(self._node())
 
+    def view(self) -> Mapping[str, Any]:
+        """The contents without copying them, for reading only (runs tables use it)."""
+        return self._node()
+
     @property
     def changes(self) -> list[Change]:
         """The edits not yet saved, oldest first."""

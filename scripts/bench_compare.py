@@ -60,11 +60,12 @@ def _runsapi_client(base_url: str, key: str) -> tuple[Any, Any]:
     return Api({"base_url": base_url}, api_key=key, transport=recorder, timeout=600), recorder
 
 
-def _work_runsapi(api: Any, workload: str, paths: dict[str, str]) -> int:
+def _work(api: Any, workload: str, paths: dict[str, str]) -> int:
+    """The workload, written once: both clients share these method names."""
     if workload == "list":
         return sum(1 for run in api.runs(paths["many"]) if (run.id, run.name, run.state, run.tags))
     if workload == "table":
-        return len(api.runs(paths["many"]).to_pandas())
+        return len(_table(api, paths["many"]))
     if workload == "histories":
         frame = api.runs(paths["hist"]).histories(
             samples=500, keys=["loss", "acc"], format="pandas"
@@ -75,34 +76,28 @@ def _work_runsapi(api: Any, workload: str, paths: dict[str, str]) -> int:
     return sum(1 for _ in api.run(paths["files"]).files())
 
 
-def _work_official(api: Any, workload: str, paths: dict[str, str]) -> int:
+def _table(api: Any, path: str) -> Any:
+    """runsapi has `to_pandas()`; with the official client, the usual loop over full runs."""
     import pandas as pd  # noqa: PLC0415
 
-    if workload == "list":
-        return sum(1 for run in api.runs(paths["many"]) if (run.id, run.name, run.state, run.tags))
-    if workload == "table":
-        records = [
-            {
-                "id": run.id,
-                "name": run.name,
-                "state": run.state,
-                "created_at": run.created_at,
-                "tags": run.tags,
-                "group": run.group,
-                **{f"config.{k}": v for k, v in run.config.items()},
-                **{f"summary.{k}": v for k, v in run.summary_metrics.items()},
-            }
-            for run in api.runs(paths["many"], lazy=False)
-        ]
-        return len(pd.DataFrame.from_records(records))
-    if workload == "histories":
-        frame = api.runs(paths["hist"]).histories(
-            samples=500, keys=["loss", "acc"], format="pandas"
-        )
-        return len(frame)
-    if workload == "scan":
-        return sum(1 for _ in api.run(paths["long"]).scan_history(keys=["loss"]))
-    return sum(1 for _ in api.run(paths["files"]).files())
+    from runsapi import Api  # noqa: PLC0415
+
+    if isinstance(api, Api):
+        return api.runs(path).to_pandas()
+    records = [
+        {
+            "id": run.id,
+            "name": run.name,
+            "state": run.state,
+            "created_at": run.created_at,
+            "tags": run.tags,
+            "group": run.group,
+            **{f"config.{k}": v for k, v in run.config.items()},
+            **{f"summary.{k}": v for k, v in run.summary_metrics.items()},
+        }
+        for run in api.runs(path, lazy=False)
+    ]
+    return pd.DataFrame.from_records(records)
 
 
 def _raw(base_url: str, key: str, bodies: list[str]) -> int:
@@ -154,7 +149,7 @@ def worker(args: argparse.Namespace) -> None:
     if args.client == "runsapi":
         api, recorder = _runsapi_client(args.base_url, args.key)
         started = time.perf_counter()
-        rows = _work_runsapi(api, args.workload, paths)
+        rows = _work(api, args.workload, paths)
         seconds = time.perf_counter() - started
         record.write_text("\n".join(recorder.bodies))
     elif args.client == "official":
@@ -162,7 +157,7 @@ def worker(args: argparse.Namespace) -> None:
 
         api = wandb.Api(api_key=args.key, overrides={"base_url": args.base_url}, timeout=600)
         started = time.perf_counter()
-        rows = _work_official(api, args.workload, paths)
+        rows = _work(api, args.workload, paths)
         seconds = time.perf_counter() - started
     else:
         bodies = [line for line in record.read_text().splitlines() if line]
