@@ -23,6 +23,7 @@ from runsapi._progress import Progress, open_progress, progress_bar
 
 if TYPE_CHECKING:
     import pandas
+    import polars
     import pyarrow
 
     from runsapi.runs import Run, Runs
@@ -466,7 +467,9 @@ def _map(
         return results
 
 
-def histories_frame(rows: Sequence[Row], *, x_axis: str, format: str) -> Any:
+def histories_frame(
+    rows: Sequence[Row], *, x_axis: str, format: str
+) -> list[Row] | pandas.DataFrame | polars.DataFrame:
     """`runs.histories` rows as `format`: "default" (the rows), "pandas" or "polars".
 
     pandas and polars frames have the same columns in the same order: run_id, the x

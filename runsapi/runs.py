@@ -488,6 +488,39 @@ class Run:
 
     # -- history ------------------------------------------------------------------------
 
+    @overload
+    def history(
+        self,
+        samples: int = ...,
+        keys: Sequence[str] | None = ...,
+        x_axis: str = ...,
+        pandas: Literal[True] = ...,
+        stream: Stream = ...,
+        *,
+        join: Join = ...,
+    ) -> pandas_.DataFrame: ...
+    @overload
+    def history(
+        self,
+        samples: int = ...,
+        keys: Sequence[str] | None = ...,
+        x_axis: str = ...,
+        *,
+        pandas: Literal[False],
+        stream: Stream = ...,
+        join: Join = ...,
+    ) -> list[dict[str, Any]]: ...
+    @overload
+    def history(
+        self,
+        samples: int,
+        keys: Sequence[str] | None,
+        x_axis: str,
+        pandas: Literal[False],
+        stream: Stream = ...,
+        *,
+        join: Join = ...,
+    ) -> list[dict[str, Any]]: ...
     def history(
         self,
         samples: int = 500,
@@ -689,6 +722,42 @@ class Runs:
         more = ", more to load" if self._pages.more else ""
         return f"<Runs {self.path} ({loaded} loaded{more})>"
 
+    @overload
+    def histories(
+        self,
+        samples: int = ...,
+        keys: Sequence[str] | None = ...,
+        x_axis: str = ...,
+        format: Literal["default"] = ...,
+        stream: Stream = ...,
+        *,
+        max_workers: int = ...,
+        progress: bool | None = ...,
+    ) -> list[dict[str, Any]]: ...
+    @overload
+    def histories(
+        self,
+        samples: int = ...,
+        keys: Sequence[str] | None = ...,
+        x_axis: str = ...,
+        *,
+        format: Literal["pandas"],
+        stream: Stream = ...,
+        max_workers: int = ...,
+        progress: bool | None = ...,
+    ) -> pandas.DataFrame: ...
+    @overload
+    def histories(
+        self,
+        samples: int = ...,
+        keys: Sequence[str] | None = ...,
+        x_axis: str = ...,
+        *,
+        format: Literal["polars"],
+        stream: Stream = ...,
+        max_workers: int = ...,
+        progress: bool | None = ...,
+    ) -> polars.DataFrame: ...
     def histories(
         self,
         samples: int = 500,
@@ -699,7 +768,7 @@ class Runs:
         *,
         max_workers: int = 4,
         progress: bool | None = None,
-    ) -> Any:
+    ) -> list[dict[str, Any]] | pandas.DataFrame | polars.DataFrame:
         """Sampled histories of every run, in query order, with a `run_id` column.
 
         With keys, a page of runs costs one request (not one per run). `format` picks a

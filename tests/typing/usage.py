@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import polars as pl
 from typing_extensions import assert_type
 
 from runsapi import (
@@ -48,8 +49,11 @@ def script(api: Api) -> None:
     assert_type(scan, HistoryScan)
     for row in scan:
         assert_type(row, dict[str, Any])
-    history = first.history(keys=["loss"], samples=100)
-    assert_type(history, pd.DataFrame | list[dict[str, Any]])
+    assert_type(first.history(keys=["loss"], samples=100), pd.DataFrame)
+    assert_type(first.history(keys=["loss"], pandas=False), list[dict[str, Any]])
+    assert_type(runs.histories(keys=["loss"]), list[dict[str, Any]])
+    assert_type(runs.histories(keys=["loss"], format="pandas"), pd.DataFrame)
+    assert_type(runs.histories(keys=["loss"], format="polars"), pl.DataFrame)
     first.tags.append("reviewed")
     first.summary["checked"] = True
     assert_type(first.update(), Run)
