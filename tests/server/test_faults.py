@@ -74,10 +74,12 @@ def test_admin_endpoint_and_request_counts(fresh: LocalServer) -> None:
     assert _post(fresh, VIEWER).status_code == 200
     _post(fresh, {"query": "{ viewer { id } }", "operationName": ""})
     stats = httpx.get(f"{fresh.base_url}/_runsapi/stats").json()
-    assert stats == {"requests": {"GetViewer": 2, "<anonymous>": 1}}
+    assert stats["requests"] == {"GetViewer": 2, "<anonymous>": 1}
     assert fresh.request_counts == stats["requests"]
+    assert stats["bytes_sent"] == fresh.state.counter.bytes_sent > 0
     httpx.delete(f"{fresh.base_url}/_runsapi/stats")
     assert fresh.request_counts == {}
+    assert fresh.state.counter.bytes_sent == 0
 
 
 def test_file_downloads_can_fail_too(fresh: LocalServer) -> None:
