@@ -124,21 +124,44 @@ class _GraphQLHTTP:
         **kwargs: Any,
     ) -> httpx.Response:
         # The generated client only ever posts a JSON body: `data`, `files` and `headers`
-        # are part of its HttpClient protocol but unused.
+        # are part of its HttpClient protocol but unused. Statuses are mapped in get_data.
         operation = json.get("operationName") if isinstance(json, dict) else None
         query = json.get("query", "") if isinstance(json, dict) else ""
-        request = self.sender.client.build_request(
+        return self.send(
             "POST",
             url,
             json=json,
-            headers={"User-Agent": USER_AGENT, OPERATION_HEADER: operation or ""},
-            timeout=(
-                httpx.USE_CLIENT_DEFAULT if isinstance(self.timeout, NotGiven) else self.timeout
-            ),
+            headers={OPERATION_HEADER: operation or ""},
+            operation=operation,
+            idempotent=not _is_mutation(query),
+        )
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        operation: str | None = None,
+        idempotent: bool = True,
+        consume: Callable[[httpx.Response], None] | None = None,
+    ) -> httpx.Response:
+        """Send through the retry loop; failures without a response become runsapi errors."""
+        request = self.sender.client.build_request(
+            method,
+            url,
+            json=json,
+            content=content,
+            headers={"User-Agent": USER_AGENT, **(headers or {})},
+            timeout=httpx.USE_CLIENT_DEFAULT
+            if isinstance(self.timeout, NotGiven)
+            else self.timeout,
             extensions={OPERATION_EXTENSION: operation},
         )
         try:
-            return self.sender.send(request, idempotent=not _is_mutation(query))
+            return self.sender.send(request, idempotent=idempotent, consume=consume)
         except httpx.TransportError as exc:
             raise error_for_transport(exc, operation=operation, secret=self.secret) from exc
         except DeadlineExceeded as exc:
@@ -221,24 +244,9 @@ class GraphQLClient(GeneratedClient):
         headers: Mapping[str, str] | None = None,
         consume: Callable[[httpx.Response], None] | None = None,
     ) -> httpx.Response:
-        http = self._http
-        request = http.sender.client.build_request(
-            method,
-            url,
-            content=content,
-            headers={"User-Agent": USER_AGENT, **(headers or {})},
-            timeout=httpx.USE_CLIENT_DEFAULT
-            if isinstance(http.timeout, NotGiven)
-            else http.timeout,
-        )
-        try:
-            response = http.sender.send(request, idempotent=True, consume=consume)
-        except httpx.TransportError as exc:
-            raise error_for_transport(exc, operation=None, secret=http.secret) from exc
-        except DeadlineExceeded as exc:
-            raise error_for_deadline(None, exc.deadline) from exc
+        response = self._http.send(method, url, content=content, headers=headers, consume=consume)
         if not response.is_success:
-            raise error_for_status(response, operation=None, secret=http.secret)
+            raise error_for_status(response, operation=None, secret=self._http.secret)
         return response
 
     @property
