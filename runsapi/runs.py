@@ -55,6 +55,29 @@ class User:
     username: str | None
 
 
+class _Editable:
+    """A text field of a run that can be edited locally and is saved by `Run.update()`."""
+
+    def __init__(self, field: str, doc: str) -> None:
+        self._field = field
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, run: None, owner: type[Run]) -> _Editable: ...
+    @overload
+    def __get__(self, run: Run, owner: type[Run]) -> str | None: ...
+    def __get__(self, run: Run | None, owner: type[Run]) -> _Editable | str | None:
+        if run is None:
+            return self
+        value: str | None = run._edits.get(self._field, getattr(run._data, self._field))
+        return value
+
+    def __set__(self, run: Run, value: str | None) -> None:
+        if value is not None and not isinstance(value, str):
+            raise UsageError(f"{self._field} must be a string or None, got {value!r}")
+        run._edits[self._field] = value
+
+
 class Run:
     """One run. Listed runs load their config and summaries on first use.
 
@@ -148,15 +171,7 @@ class Run:
 
     # -- light fields -----------------------------------------------------------------
 
-    @property
-    def name(self) -> str | None:
-        """The display name (editable; saved by `update()`)."""
-        return self._edits.get("display_name", self._data.display_name)
-
-    @name.setter
-    def name(self, value: str | None) -> None:
-        self._edits["display_name"] = value
-
+    name = _Editable("display_name", "The display name (editable; saved by `update()`).")
     display_name = name
 
     @property
@@ -175,37 +190,10 @@ class Run:
             raise UsageError(f"tags must be a list of strings, got {value!r}")
         self._tags = list(value)
 
-    @property
-    def notes(self) -> str | None:
-        return self._edits.get("notes", self._data.notes)
-
-    @notes.setter
-    def notes(self, value: str | None) -> None:
-        self._edits["notes"] = value
-
-    @property
-    def description(self) -> str | None:
-        return self._edits.get("description", self._data.description)
-
-    @description.setter
-    def description(self, value: str | None) -> None:
-        self._edits["description"] = value
-
-    @property
-    def group(self) -> str | None:
-        return self._edits.get("group", self._data.group)
-
-    @group.setter
-    def group(self, value: str | None) -> None:
-        self._edits["group"] = value
-
-    @property
-    def job_type(self) -> str | None:
-        return self._edits.get("job_type", self._data.job_type)
-
-    @job_type.setter
-    def job_type(self, value: str | None) -> None:
-        self._edits["job_type"] = value
+    notes = _Editable("notes", "Free-form notes (editable; saved by `update()`).")
+    description = _Editable("description", "The description (editable; saved by `update()`).")
+    group = _Editable("group", "The run's group (editable; saved by `update()`).")
+    job_type = _Editable("job_type", "The job type (editable; saved by `update()`).")
 
     @property
     def sweep_name(self) -> str | None:

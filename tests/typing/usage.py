@@ -54,6 +54,9 @@ def script(api: Api) -> None:
     assert_type(runs.histories(keys=["loss"]), list[dict[str, Any]])
     assert_type(runs.histories(keys=["loss"], format="pandas"), pd.DataFrame)
     assert_type(runs.histories(keys=["loss"], format="polars"), pl.DataFrame)
+    assert_type(first.notes, str | None)
+    first.notes = "checked"
+    first.group = None
     first.tags.append("reviewed")
     first.summary["checked"] = True
     assert_type(first.update(), Run)
