@@ -27,6 +27,9 @@ MAX_RETRY_AFTER = 60.0
 # while runs are being created (wandb/wandb#7675).
 DEFAULT_ORDER = "+created_at"
 DEFAULT_PER_PAGE = 50
+# A runs table loads every run anyway: it lists the pages still to load this many at a
+# time (at least), since the server's cost per request dominates small pages.
+TABLE_PAGE_SIZE = 500
 
 # Connection pool per Api.
 MAX_CONNECTIONS = 20

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE
+from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE, TABLE_PAGE_SIZE
 from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._filters import Filter, normalize_filters, validate_order
 from runsapi._gql import ArtifactData, FullRun, LightRun, UpdateRunStateInput, run_of
@@ -779,11 +779,13 @@ class Runs:
         job_type, then `config.*` and `summary.*` columns (nested keys joined with ".").
 
         Built from the listing pages alone: lazily listed runs are upgraded a page at a
-        time, and later pages are listed with full data.
+        time, and the pages still to load are listed with full data, at least
+        TABLE_PAGE_SIZE (500) runs per request.
         """
         from runsapi._frames import runs_frame  # noqa: PLC0415 (pandas loads on first use)
 
         self.upgrade_to_full()
+        self._pages.per_page = max(self._pages.per_page, TABLE_PAGE_SIZE)
         return runs_frame(list(self))
 
     def to_polars(self) -> polars.DataFrame:
