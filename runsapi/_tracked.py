@@ -1,8 +1,8 @@
 """Dict-like views over a run's config and summary that remember what was changed.
 
-Writes send only the changes, replayed onto the value re-read just before writing, so two
-writers that touch different keys both keep their changes (the official client re-sends
-the whole summary, and the last writer silently wins).
+Saving replays only the changes onto the value re-read just before writing, so two
+writers that touch different keys both keep their changes (the official client writes
+back its whole copy, and the last writer silently wins).
 """
 
 from __future__ import annotations
@@ -139,7 +139,8 @@ class Summary(TrackedDict):
 
     `summary[k] = v` and `del summary[k]` are saved by `summary.update()` or
     `run.update()`; `summary.update({...})` changes and saves at once, like the official
-    client. Only the changed keys are written.
+    client. Saving replays only these changes onto the summary as re-read just before
+    writing, so other writers' keys survive.
     """
 
     def __init__(self, data: dict[str, Any], save: Callable[[list[Change]], None]) -> None:
