@@ -80,10 +80,11 @@ FetchPage = Callable[[str | None, int], Page[N]]
 """fetch(cursor, page_size) -> Page; cursor None means the first page."""
 
 
-def check_page_size(per_page: int, *, name: str = "per_page") -> int:
-    if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
-        raise UsageError(f"{name} must be a positive integer, got {per_page!r}")
-    return per_page
+def check_positive(value: int, name: str) -> int:
+    """`value`, or UsageError unless it is an int of at least 1 (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UsageError(f"{name} must be a positive integer, got {value!r}")
+    return value
 
 
 def check_limit(limit: int | None) -> int | None:
@@ -109,7 +110,7 @@ class Paginator(Generic[N, T]):
         self._fetch = fetch
         self._convert = convert
         self._identity = identity
-        self.per_page = check_page_size(per_page)
+        self.per_page = check_positive(per_page, "per_page")
         self.limit = check_limit(limit)
         self._what = what
         self._items: list[T] = []

@@ -227,7 +227,7 @@ class Api:
         return Project._from(found)
 
     def projects(
-        self, entity: str | None = None, per_page: int = 50
+        self, entity: str | None = None, per_page: int = DEFAULT_PER_PAGE
     ) -> Paginator[ProjectData, Project]:
         """The projects of an entity (default: the default entity), loaded a page at a time."""
         owner = entity or self.default_entity
@@ -352,10 +352,11 @@ class Api:
     def from_path(self, path: str) -> Run | Project:
         """A project (`entity/project`) or a run (any run path form or URL)."""
         parts = [part for part in path.strip().strip("/").split("/") if part]
-        if path.startswith(("http://", "https://")) and "/runs/" not in path:
-            project_path = self._project_path(path)
-            return self.project(project_path.project, project_path.entity)
-        if len(parts) <= 2 and ":" not in path:
+        if path.startswith(("http://", "https://")):
+            names_a_project = "/runs/" not in path
+        else:
+            names_a_project = len(parts) <= 2 and ":" not in path
+        if names_a_project:
             project_path = self._project_path(path)
             return self.project(project_path.project, project_path.entity)
         return self.run(path)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from runsapi._exceptions import NotFoundError, ResponseValidationError, UsageError
 from runsapi._gql import ArtifactData, FileData, run_of
 from runsapi._json import decode_object
-from runsapi._pagination import Page, Paginator, page_of
+from runsapi._pagination import Page, Paginator, check_positive, page_of
 from runsapi._progress import progress_bar
 from runsapi._time import as_utc
 
@@ -206,8 +206,7 @@ class Files(Paginator[FileData, File]):
     ) -> list[Path]:
         """Download every file concurrently (at most `max_workers` at once), skipping files
         already present with the same size and MD5; returns their paths in listing order."""
-        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-            raise UsageError(f"max_workers must be a positive integer, got {max_workers!r}")
+        check_positive(max_workers, "max_workers")
         files = list(self)
         for file in files:
             safe_destination(root, file.name)  # refuse the whole batch before writing anything

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._gql import HasRun, run_of
 from runsapi._json import encode
+from runsapi._pagination import check_positive
 from runsapi._progress import Progress, open_progress, progress_bar
 
 if TYPE_CHECKING:
@@ -53,12 +54,6 @@ def check_keys(keys: Sequence[str] | None, *, x_axis: str) -> list[str] | None:
     if bad:
         raise UsageError(f"keys must be non-empty strings, got {bad!r}")
     return [x_axis, *dict.fromkeys(key for key in keys if key != x_axis)]
-
-
-def check_positive(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise UsageError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 # How a JSON value (sampledHistory rows) carries non-finite floats: JSON has no NaN, and

@@ -33,7 +33,7 @@ from runsapi.server._fields import (
     normalize_timestamp,
     resolve_field,
 )
-from runsapi.server._jsontext import dumps_queryable, queryable
+from runsapi.server._jsontext import dumps_queryable, loads_object, queryable
 from runsapi.server._store import regex_flags
 
 Sql = tuple[str, list[Any]]
@@ -45,17 +45,10 @@ _FALSE: Sql = ("0", [])
 
 
 def parse_filters(text: str | None) -> Mapping[str, Any]:
-    if not text:
-        return {}
     try:
-        value = json.loads(text)
+        return loads_object(text, what="filters")
     except ValueError as exc:
-        raise FilterError(f"filters are not valid JSON: {exc}") from exc
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise FilterError("filters must be a JSON object")
-    return value
+        raise FilterError(str(exc)) from exc
 
 
 def compile_filters(filters: Mapping[str, Any]) -> Sql:
