@@ -36,6 +36,7 @@ from runsapi.server import _accounts, _files, _runs
 from runsapi.server._accounts import Viewer
 from runsapi.server._constants import ADMIN_PATH, FAULT_MESSAGE, FILES_PATH, GRAPHQL_PATH
 from runsapi.server._context import RequestContext
+from runsapi.server._documents import DocumentCache
 from runsapi.server._faults import Fault, FaultQueue
 from runsapi.server._jsontext import dumps
 from runsapi.server._schema import executable_schema
@@ -53,6 +54,7 @@ class AppState:
     store: Store
     counter: RequestCounter = field(default_factory=RequestCounter)
     faults: FaultQueue | None = None
+    documents: DocumentCache = field(default_factory=DocumentCache)
     _viewers: dict[str, Viewer] = field(default_factory=dict)
 
     def viewer(self, key: str) -> Viewer | None:
@@ -143,6 +145,8 @@ def _execute(state: AppState, payload: Any, viewer: Viewer, base_url: str) -> tu
         executable_schema(),
         data,
         context_value=RequestContext(state.store, viewer, base_url),
+        query_parser=state.documents.parse,
+        query_validator=state.documents.validate,
         logger=_ERROR_LOG,
     )
     return (200 if success else 400), dumps(result)

@@ -140,30 +140,45 @@ def _sampled_rows(
     where: str,
     params: list[Any],
     samples: int,
-    index: str | None = None,
+    positions_from: str,
 ) -> list[str]:
     """Rows (JSON text) of `table` matching `where`, ordered by position, down-sampled.
 
-    `table` is "history" (position `step`) or "events" (position `seq`); `index` forces
-    an index for the matching (SQLite would otherwise walk the primary key in order).
+    `table` is "history" (position `step`) or "events" (position `seq`); `params[0]` is
+    the run's id. Positions are counted in `positions_from` (for history, the keyset
+    index: a few bytes a row, where the table holds whole rows). When they have no gaps,
+    as usual, the sampled ranks give the positions by arithmetic; otherwise the positions
+    are listed. Then only the chosen rows are read, by primary key.
     """
-    position = "step" if table == "history" else "seq"
-    source = table if index is None else f"{table} INDEXED BY {index}"
     if samples <= 0:
         return []
-    head = conn.execute(
-        f"SELECT row FROM {source} WHERE {where} ORDER BY {position} LIMIT ?",
-        [*params, samples + 1],
-    ).fetchall()
-    if len(head) <= samples:
-        return [row for (row,) in head]
-    positions = [
-        value
-        for (value,) in conn.execute(
-            f"SELECT {position} FROM {source} WHERE {where} ORDER BY {position}", params
-        )
-    ]
-    chosen = [positions[index] for index in sample_indices(len(positions), samples)]
+    position = "step" if table == "history" else "seq"
+    run_id = params[0]
+    count, first, last = conn.execute(
+        f"SELECT count(*), min({position}), max({position}) FROM {positions_from} WHERE {where}",
+        params,
+    ).fetchone()
+    if not count:
+        return []
+    if last - first + 1 == count:  # no gaps: rank r is at position first + r
+        if count <= samples:
+            return [
+                row
+                for (row,) in conn.execute(
+                    f"SELECT row FROM {table} WHERE run_id = ? AND {position} >= ?"
+                    f" AND {position} <= ? ORDER BY {position}",
+                    (run_id, first, last),
+                )
+            ]
+        chosen = [first + index for index in sample_indices(count, samples)]
+    else:
+        (listed,) = conn.execute(
+            f"SELECT json_group_array({position}) FROM (SELECT {position}"
+            f" FROM {positions_from} WHERE {where} ORDER BY {position})",
+            params,
+        ).fetchone()
+        positions = json.loads(listed)
+        chosen = [positions[index] for index in sample_indices(len(positions), samples)]
     rows: list[str] = []
     for chunk in _chunks(chosen, _STEPS_PER_QUERY):
         marks = ",".join("?" * len(chunk))
@@ -172,10 +187,45 @@ def _sampled_rows(
             for (row,) in conn.execute(
                 f"SELECT row FROM {table} WHERE run_id = ? AND {position} IN ({marks})"
                 f" ORDER BY {position}",
-                [params[0], *chunk],
+                [run_id, *chunk],
             )
         )
     return rows
+
+
+def _keysets(conn: sqlite3.Connection, run_id: int) -> list[tuple[int, frozenset[str]]]:
+    return [
+        (keyset, frozenset(json.loads(text)))
+        for keyset, text in conn.execute(
+            "SELECT keysets.id, keysets.keys FROM run_keysets"
+            " JOIN keysets ON keysets.id = run_keysets.keyset_id WHERE run_keysets.run_id = ?",
+            (run_id,),
+        )
+    ]
+
+
+def _history_texts(
+    conn: sqlite3.Connection,
+    run_id: int,
+    keysets: list[int],
+    lo: int,
+    hi: int,
+    samples: int,
+) -> list[str]:
+    """Rows of the given keysets with lo <= step <= hi, at most `samples` of them."""
+    if not keysets:
+        return []
+    where = (
+        f"run_id = ? AND keyset_id IN ({','.join('?' * len(keysets))}) AND step >= ? AND step <= ?"
+    )
+    return _sampled_rows(
+        conn,
+        "history",
+        where,
+        [run_id, *keysets, lo, hi],
+        samples,
+        "history INDEXED BY history_keyset",
+    )
 
 
 def history_rows(
@@ -186,20 +236,21 @@ def history_rows(
     samples: int | None,
 ) -> list[str]:
     """JSON rows with min_step <= _step < max_step, at most `samples` of them."""
-    lo = _MIN_STEP if min_step is None else min_step
-    hi = _MAX_STEP if max_step is None else max_step
-    return _sampled_rows(
+    if max_step is not None and max_step <= _MIN_STEP:
+        return []
+    return _history_texts(
         conn,
-        "history",
-        "run_id = ? AND step >= ? AND step < ?",
-        [run_id, lo, hi],
+        run_id,
+        [keyset for keyset, _ in _keysets(conn, run_id)],
+        _MIN_STEP if min_step is None else min_step,
+        _MAX_STEP if max_step is None else max_step - 1,
         _samples(samples, DEFAULT_HISTORY_SAMPLES),
     )
 
 
 def event_rows(conn: sqlite3.Connection, run_id: int, samples: int | None) -> list[str]:
     return _sampled_rows(
-        conn, "events", "run_id = ?", [run_id], _samples(samples, DEFAULT_EVENTS_SAMPLES)
+        conn, "events", "run_id = ?", [run_id], _samples(samples, DEFAULT_EVENTS_SAMPLES), "events"
     )
 
 
@@ -228,26 +279,15 @@ def sampled_history(conn: sqlite3.Connection, run_id: int, spec: str) -> list[di
     """Rows having every key of the spec, with only those keys (whole rows if none)."""
     keys, samples, min_step, max_step = parse_spec(spec)
     wanted = set(keys)
-    keysets = conn.execute(
-        "SELECT keysets.id, keysets.keys FROM run_keysets"
-        " JOIN keysets ON keysets.id = run_keysets.keyset_id WHERE run_keysets.run_id = ?",
-        (run_id,),
-    ).fetchall()
-    matching = [keyset for keyset, text in keysets if wanted <= set(json.loads(text))]
-    if not matching:
-        return []
-    where = "run_id = ? AND step >= ? AND step <= ?"
-    params: list[Any] = [
+    matching = [keyset for keyset, names in _keysets(conn, run_id) if wanted <= names]
+    texts = _history_texts(
+        conn,
         run_id,
+        matching,
         _MIN_STEP if min_step is None else min_step,
         _MAX_STEP if max_step is None else max_step,
-    ]
-    index = None
-    if len(matching) < len(keysets):
-        where += f" AND keyset_id IN ({','.join('?' * len(matching))})"
-        params.extend(matching)
-        index = "history_keyset"
-    texts = _sampled_rows(conn, "history", where, params, samples, index)
+        samples,
+    )
     rows = [json.loads(text) for text in texts]
     if not keys:
         return rows

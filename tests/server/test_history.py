@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from runsapi.server import LocalServer, append_history
-from runsapi.server._history import sampled_history
+from runsapi.server._history import history_rows, sampled_history
 from runsapi.server._sampling import sample_indices
 from tests.server.conftest import Client
 
@@ -157,4 +157,51 @@ def test_sparse_key_scan_reads_only_matching_rows(fresh: LocalServer) -> None:
     assert reads
     for statement in reads:
         plan = " ".join(str(row) for row in conn.execute("EXPLAIN QUERY PLAN " + statement))
-        assert "history_keyset" in plan, plan
+        # positions through the keyset index, then the chosen rows one key at a time
+        assert "history_keyset" in plan or "(run_id=? AND step=?)" in plan, plan
+
+
+LAYOUTS = {
+    "from zero": list(range(1200)),
+    "late start": list(range(5000, 5700)),
+    "gaps": [step * step // 7 + step for step in range(900)],
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_sampling_picks_evenly_spaced_ranks_with_or_without_gaps(
+    fresh: LocalServer, layout: str
+) -> None:
+    """Server sampling equals the rule read naively: list the matching steps, then take
+    `sample_indices` of them (whether the steps have gaps decides how the server finds
+    them, not what it answers)."""
+    steps = LAYOUTS[layout]
+    with fresh.store.write() as write:
+        (run_id,) = write.execute("SELECT id FROM runs ORDER BY id LIMIT 1").fetchone()
+        write.execute("DELETE FROM history WHERE run_id = ?", (run_id,))
+        write.execute("UPDATE runs SET last_step = -1 WHERE id = ?", (run_id,))
+        append_history(
+            write,
+            run_id,
+            (
+                {"_step": step, "x": index, **({"odd": 1} if index % 3 else {})}
+                for index, step in enumerate(steps)
+            ),
+        )
+    conn = fresh.store.connection()
+    windows = [(None, None), (steps[10], steps[-10]), (steps[5], steps[5])]
+    for (lo, hi), samples, keys in itertools.product(windows, [1, 2, 7, 500, 5000], [[], ["odd"]]):
+        spec = {"keys": ["_step", *keys], "samples": samples, "minStep": lo, "maxStep": hi}
+        found = [row["_step"] for row in sampled_history(conn, run_id, json.dumps(spec))]
+        matching = [
+            step
+            for index, step in enumerate(steps)
+            if (lo is None or step >= lo) and (hi is None or step <= hi) and (not keys or index % 3)
+        ]
+        expected = [matching[index] for index in sample_indices(len(matching), samples)]
+        assert found == expected, (layout, lo, hi, samples, keys)
+    rows = history_rows(conn, run_id, steps[3], steps[-3], 50)
+    window = steps[3:-3]
+    assert [json.loads(row)["_step"] for row in rows] == [
+        window[index] for index in sample_indices(len(window), 50)
+    ]
