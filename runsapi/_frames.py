@@ -14,10 +14,14 @@ BASE_COLUMNS = ("id", "name", "state", "created_at", "tags", "group", "job_type"
 
 
 def flatten(prefix: str, value: Mapping[str, Any], into: dict[str, Any]) -> dict[str, Any]:
-    """`{"a": {"b": 1}}` -> `{"prefix.a.b": 1}`; lists stay lists (copied)."""
+    """`{"a": {"b": 1}}` -> `{"prefix.a.b": 1}`; lists stay lists (copied).
+
+    Values are decoded JSON, so nested mappings are plain dicts (checked as such: an
+    abstract Mapping check costs more than the rest of the loop).
+    """
     for key, item in value.items():
         name = f"{prefix}.{key}"
-        if isinstance(item, Mapping) and item:
+        if isinstance(item, dict) and item:
             flatten(name, item, into)
         else:
             into[name] = list(item) if isinstance(item, list) else item
@@ -34,8 +38,9 @@ def run_record(run: Run) -> dict[str, Any]:
         "group": run.group,
         "job_type": run.job_type,
     }
-    flatten("config", run.config.view(), record)
-    flatten("summary", run.summary.view(), record)
+    config, summary = run._table_contents()
+    flatten("config", config, record)
+    flatten("summary", summary, record)
     return record
 
 

@@ -35,6 +35,7 @@ from runsapi._exceptions import (
     error_for_transport,
     graphql_error_details,
 )
+from runsapi._json import loads
 from runsapi._retry import RetryPolicy
 from runsapi._transport import (
     USER_AGENT,
@@ -260,7 +261,7 @@ class GraphQLClient(GeneratedClient):
         if not response.is_success:
             raise error_for_status(response, operation=operation, secret=secret)
         try:
-            payload = response.json()
+            payload = loads(response.content)
         except (ValueError, UnicodeDecodeError):
             payload = None
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):

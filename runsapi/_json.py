@@ -7,10 +7,23 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+import pydantic_core
+
 from runsapi._exceptions import ResponseValidationError
 
 # Config keys W&B writes for itself; shown in `rawconfig`, hidden from `config`.
 INTERNAL_CONFIG_KEYS = frozenset({"_wandb", "wandb_version"})
+
+
+def loads(text: str | bytes) -> Any:
+    """Decode JSON with pydantic-core's parser (several times faster than `json` on small
+    documents), falling back to `json` for what it refuses and W&B writes: raw control
+    characters (tabs) in strings, lone surrogate escapes. NaN, Infinity and -Infinity
+    decode to floats. ValueError if the text is not JSON at all."""
+    try:
+        return pydantic_core.from_json(text)
+    except ValueError:
+        return json.loads(text, strict=False)
 
 
 def decode_object(text: str | None, *, what: str) -> dict[str, Any]:
@@ -21,14 +34,11 @@ def decode_object(text: str | None, *, what: str) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        value = json.loads(text)
-    except ValueError:
-        try:  # W&B writes raw control characters (tabs) into some strings.
-            value = json.loads(text, strict=False)
-        except ValueError as exc:
-            raise ResponseValidationError(
-                f"{what} is not valid JSON: {exc}", operation=None, error=None
-            ) from exc
+        value = loads(text)
+    except ValueError as exc:
+        raise ResponseValidationError(
+            f"{what} is not valid JSON: {exc}", operation=None, error=None
+        ) from exc
     if value is None:
         return {}
     if not isinstance(value, dict):

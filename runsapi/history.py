@@ -8,7 +8,6 @@ previous pages proved the rows sparse, so no page is silently sampled.
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from collections import deque
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._gql import HasRun, run_of
-from runsapi._json import encode
+from runsapi._json import encode, loads
 from runsapi._pagination import check_positive
 from runsapi._progress import Progress, open_progress, progress_bar
 
@@ -78,7 +77,8 @@ def decode_rows(rows: Sequence[str] | None) -> list[Row]:
     """JSON-encoded rows (as `history` and `events` return them) to dicts, in one parse."""
     if not rows:
         return []
-    return list(json.loads("[" + ",".join(rows) + "]"))
+    decoded: list[Row] = loads("[" + ",".join(rows) + "]")
+    return decoded
 
 
 def sampled_history(

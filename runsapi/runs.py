@@ -78,6 +78,15 @@ class _Editable:
         run._edits[self._field] = value
 
 
+@dataclass
+class _Views:
+    """A run's decoded config and summary, as users edit them."""
+
+    raw: dict[str, Any]
+    config: TrackedDict
+    summary: Summary
+
+
 class Run:
     """One run. Listed runs load their config and summaries on first use.
 
@@ -93,32 +102,58 @@ class Run:
         self._project_path = path
         self._lock = threading.RLock()
         self._batch = batch
+        self._decoded: _Views | None = None
         self._set_data(data)
 
     def _set_data(self, data: LightRun, *, keep_edits: bool = False) -> None:
         """Adopt data the server sent. Unsaved edits are dropped unless `keep_edits`.
 
-        The `config` and `summary` objects stay the same objects, so references users
-        hold see the new contents.
+        Config and summary are decoded on first use (a runs table reads them without
+        keeping them). Once decoded, the `config` and `summary` objects stay the same
+        objects, so references users hold see the new contents.
         """
         with self._lock:
             if not keep_edits:
                 self._edits: dict[str, Any] = {}
                 self._tags = list(data.tags or [])
             self._data = data
-            if not isinstance(data, FullRun):
-                self._full: FullRun | None = None
+            self._full: FullRun | None = data if isinstance(data, FullRun) else None
+            views = self._decoded
+            if self._full is None or views is None:
                 return
-            self._full = data
-            self._rawconfig = decode_object(data.config, what=f"config of {self.path_str}")
-            config = unwrap_config(self._rawconfig)
-            summary = decode_object(data.summary_metrics, what=f"summary of {self.path_str}")
-            if not hasattr(self, "_config"):
-                self._config = TrackedDict(config)
-                self._summary = Summary(summary, self._save_summary)
-                return
-            self._config._reset(config, pending=self._config.changes if keep_edits else ())
-            self._summary._reset(summary)
+            raw, config, summary = self._decode_contents(self._full)
+            views.raw = raw
+            views.config._reset(config, pending=views.config.changes if keep_edits else ())
+            views.summary._reset(summary)
+
+    def _decode_contents(
+        self, full: FullRun
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """(raw config, config, summary) decoded from the server's JSON."""
+        raw = decode_object(full.config, what=f"config of {self.path_str}")
+        summary = decode_object(full.summary_metrics, what=f"summary of {self.path_str}")
+        return raw, unwrap_config(raw), summary
+
+    def _views(self) -> _Views:
+        """The decoded config and summary, decoded now if they were not yet."""
+        full = self._full_data()
+        with self._lock:
+            views = self._decoded
+            if views is None:
+                raw, config, summary = self._decode_contents(full)
+                views = self._decoded = _Views(
+                    raw, TrackedDict(config), Summary(summary, self._save_summary)
+                )
+            return views
+
+    def _table_contents(self) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+        """(config, summary) for a runs table, read-only: the views when they exist
+        (unsaved edits included), else decoded for the caller without being kept."""
+        views = self._decoded
+        if views is not None:
+            return views.config.view(), views.summary.view()
+        _, config, summary = self._decode_contents(self._full_data())
+        return config, summary
 
     @classmethod
     def create(
@@ -247,20 +282,17 @@ class Run:
     @property
     def config(self) -> TrackedDict:
         """User config, values unwrapped from `{"value": ...}`; `_wandb` is in rawconfig."""
-        self._full_data()
-        return self._config
+        return self._views().config
 
     @property
     def rawconfig(self) -> dict[str, Any]:
         """The config as stored: wrapped values and W&B's internal keys."""
-        self._full_data()
-        return dict(self._rawconfig)
+        return dict(self._views().raw)
 
     @property
     def summary(self) -> Summary:
         """Summary metrics: a dict whose `update()` saves only the changed keys."""
-        self._full_data()
-        return self._summary
+        return self._views().summary
 
     @property
     def summary_metrics(self) -> dict[str, Any]:
@@ -389,8 +421,9 @@ class Run:
                     variables[field] = self._edits[field]
             if self._tags != list(self._data.tags or []):
                 variables["tags"] = list(self._tags)
-            config_changes = self._config.changes if self._full is not None else []
-            summary_changes = self._summary.changes if self._full is not None else []
+            views = self._decoded
+            config_changes = [] if views is None else views.config.changes
+            summary_changes = [] if views is None else views.summary.changes
             if config_changes or summary_changes:
                 current = self._fetch_current()
                 if config_changes:

@@ -11,6 +11,7 @@ from runsapi import GraphQLError, NotFoundError, UsageError
 from runsapi.api import Api
 from runsapi.server import LocalServer
 from tests.live.conftest import PROJECT, SCRATCH, second_api
+from tests.support.counting import CountingTransport
 
 _ids = itertools.count()
 
@@ -215,3 +216,35 @@ def test_runs_table_in_polars_matches_pandas(api: Api) -> None:
     assert polars_frame.columns == list(frame.columns)
     assert polars_frame["id"].to_list() == frame["id"].tolist()
     assert polars_frame["tags"].to_list() == frame["tags"].tolist()
+
+
+def test_config_and_summary_objects_stay_the_same_across_reloads(
+    api: Api, server: LocalServer
+) -> None:
+    run = api.run(new_run(api, config={"lr": 0.1}))
+    config, summary = run.config, run.summary
+    with second_api(server) as other:
+        theirs = other.run(run.path_str)
+        theirs.config["lr"] = 0.3
+        theirs.summary["loss"] = 1.5
+        theirs.update()
+    assert run.load(force=True) is run
+    assert run.config is config and run.summary is summary
+    assert config["lr"] == 0.3 and summary["loss"] == 1.5
+
+
+def test_runs_table_shows_unsaved_local_edits_and_server_values_otherwise(
+    api: Api, transport: CountingTransport
+) -> None:
+    first, second = new_run(api, config={"lr": 0.1}), new_run(api, config={"lr": 0.2})
+    runs = api.runs(
+        SCRATCH, filters={"name": {"$in": [first.split("/")[-1], second.split("/")[-1]]}}
+    )
+    edited = next(run for run in runs if run.path_str == first)
+    edited.config["lr"] = 0.5  # not saved
+    transport.reset()
+    frame = runs.to_pandas().set_index("id")
+    assert transport.requests == 0  # the page's full data came with the edit
+    assert frame.loc[first.split("/")[-1], "config.lr"] == 0.5
+    assert frame.loc[second.split("/")[-1], "config.lr"] == 0.2
+    assert api.run(first).config["lr"] == 0.1
