@@ -38,7 +38,7 @@ from runsapi.server._constants import ADMIN_PATH, FAULT_MESSAGE, FILES_PATH, GRA
 from runsapi.server._context import RequestContext
 from runsapi.server._documents import DocumentCache
 from runsapi.server._faults import Fault, FaultQueue
-from runsapi.server._jsontext import dumps
+from runsapi.server._jsontext import loads, response_json
 from runsapi.server._schema import executable_schema
 from runsapi.server._stats import RequestCounter, operation_name
 from runsapi.server._store import Store
@@ -68,7 +68,7 @@ class AppState:
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        dumps(payload), status_code=status, headers=headers, media_type="application/json"
+        response_json(payload), status_code=status, headers=headers, media_type="application/json"
     )
 
 
@@ -137,7 +137,7 @@ class _ErrorLog(logging.LoggerAdapter[logging.Logger]):
 _ERROR_LOG = _ErrorLog(LOGGER, {})
 
 
-def _execute(state: AppState, payload: Any, viewer: Viewer, base_url: str) -> tuple[int, str]:
+def _execute(state: AppState, payload: Any, viewer: Viewer, base_url: str) -> tuple[int, bytes]:
     data = payload
     if isinstance(payload, dict):  # the official client sends operationName ""
         data = {**payload, "operationName": payload.get("operationName") or None}
@@ -149,7 +149,7 @@ def _execute(state: AppState, payload: Any, viewer: Viewer, base_url: str) -> tu
         query_validator=state.documents.validate,
         logger=_ERROR_LOG,
     )
-    return (200 if success else 400), dumps(result)
+    return (200 if success else 400), response_json(result)
 
 
 def _routes(state: AppState) -> list[Route]:
@@ -163,8 +163,8 @@ def _routes(state: AppState) -> list[Route]:
     async def graphql(request: Request) -> Response:
         body = await request.body()
         try:
-            payload = json.loads(body)
-        except ValueError:
+            payload = loads(body)
+        except (ValueError, UnicodeDecodeError):
             payload = None
         operation = operation_name(payload)
         state.counter.record(operation)
@@ -175,10 +175,10 @@ def _routes(state: AppState) -> list[Route]:
                 return _error(401, "a valid API key is required (HTTP Basic, api:<key>)")
             if payload is None:
                 return _error(400, "the request body is not valid JSON")
-            status, text = await run_in_threadpool(
+            status, body = await run_in_threadpool(
                 _execute, state, payload, viewer, base_url(request)
             )
-            return Response(text, status_code=status, media_type="application/json")
+            return Response(body, status_code=status, media_type="application/json")
 
         fault = None if state.faults is None else state.faults.take(operation)
         response = await _faulted(request, fault, answer)

@@ -20,7 +20,7 @@ from runsapi.server._constants import (
     INSERT_BATCH_ROWS,
     MAX_SAMPLES,
 )
-from runsapi.server._jsontext import dumps
+from runsapi.server._jsontext import dumps, loads
 from runsapi.server._sampling import sample_indices
 
 _MIN_STEP = -(2**63)
@@ -288,7 +288,7 @@ def sampled_history(conn: sqlite3.Connection, run_id: int, spec: str) -> list[di
         _MAX_STEP if max_step is None else max_step,
         samples,
     )
-    rows: list[dict[str, Any]] = json.loads(f"[{','.join(texts)}]")  # one parse, not one a row
+    rows: list[dict[str, Any]] = loads(f"[{','.join(texts)}]")  # one parse, not one a row
     if not keys:
         return rows
     return [{key: row[key] for key in keys} for row in rows]

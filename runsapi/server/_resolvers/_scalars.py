@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any
 
@@ -25,25 +24,7 @@ def _serialize_json_string(value: Any) -> str:
 
 @json_value.serializer
 def _serialize_json(value: Any) -> Any:
-    return finite_json(value)
-
-
-# JSON has no NaN or Infinity. JSONString fields carry them as the bare tokens W&B's own
-# JSON uses (Python reads them), but a JSON value is parsed by every client's JSON
-# library first: the official client's Go side rejects the tokens, so they travel as
-# these strings, which runsapi turns back into floats.
-NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
-
-
-def finite_json(value: Any) -> Any:
-    """`value` with every NaN, Infinity and -Infinity float replaced by its string."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else NON_FINITE[repr(value)]
-    if isinstance(value, dict):
-        return {key: finite_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [finite_json(item) for item in value]
-    return value
+    return value  # non-finite floats become strings when the response is encoded
 
 
 @date_time.serializer
