@@ -37,6 +37,7 @@ from runsapi.server._accounts import Viewer
 from runsapi.server._constants import ADMIN_PATH, FAULT_MESSAGE, FILES_PATH, GRAPHQL_PATH
 from runsapi.server._context import RequestContext
 from runsapi.server._documents import DocumentCache
+from runsapi.server._execution import LeafShortcutExecutionContext
 from runsapi.server._faults import Fault, FaultQueue
 from runsapi.server._jsontext import loads, response_json
 from runsapi.server._schema import executable_schema
@@ -147,6 +148,7 @@ def _execute(state: AppState, payload: Any, viewer: Viewer, base_url: str) -> tu
         context_value=RequestContext(state.store, viewer, base_url),
         query_parser=state.documents.parse,
         query_validator=state.documents.validate,
+        execution_context_class=LeafShortcutExecutionContext,
         logger=_ERROR_LOG,
     )
     return (200 if success else 400), response_json(result)
