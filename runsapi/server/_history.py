@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from runsapi.server._constants import (
     DEFAULT_EVENTS_SAMPLES,
@@ -27,6 +27,7 @@ _MIN_STEP = -(2**63)
 _MAX_STEP = 2**63 - 1
 # Rows fetched by step in one statement; below SQLite's limit on bound parameters.
 _STEPS_PER_QUERY = 10_000
+_POSITION = {"history": "step", "events": "seq"}
 _TYPE_NAMES = {bool: "boolean", int: "number", float: "number", str: "string", list: "list"}
 
 Signature = tuple[tuple[str, str], ...]
@@ -62,6 +63,7 @@ def append_history(conn: sqlite3.Connection, run_id: int, rows: Iterable[Mapping
     (last_step,) = conn.execute("SELECT last_step FROM runs WHERE id = ?", (run_id,)).fetchone()
     signatures: Counter[Signature] = Counter()
     keysets: dict[Signature, int] = {}
+    spans: dict[int, list[int]] = {}  # keyset -> [rows, first step, last step]
     batch: list[tuple[int, int, int, str]] = []
     total = 0
     for given in rows:
@@ -77,11 +79,17 @@ def append_history(conn: sqlite3.Connection, run_id: int, rows: Iterable[Mapping
         if keyset is None:
             keyset = keysets[signature] = _keyset_id(conn, (key for key, _ in signature))
         signatures[signature] += 1
+        span = spans.get(keyset)
+        if span is None:
+            spans[keyset] = [1, step, step]
+        else:
+            span[0] += 1
+            span[2] = step
         batch.append((run_id, step, keyset, dumps(row)))
         if len(batch) >= INSERT_BATCH_ROWS:
             total += _flush(conn, batch)
     total += _flush(conn, batch)
-    _record_keys(conn, run_id, signatures, keysets)
+    _record_keys(conn, run_id, signatures, spans)
     conn.execute(
         "UPDATE runs SET last_step = ?, history_line_count = history_line_count + ? WHERE id = ?",
         (last_step, total, run_id),
@@ -102,7 +110,7 @@ def _record_keys(
     conn: sqlite3.Connection,
     run_id: int,
     signatures: Counter[Signature],
-    keysets: dict[Signature, int],
+    spans: dict[int, list[int]],
 ) -> None:
     type_counts: Counter[tuple[str, str]] = Counter()
     for signature, count in signatures.items():
@@ -114,8 +122,12 @@ def _record_keys(
         [(run_id, key, kind, count) for (key, kind), count in type_counts.items()],
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO run_keysets (run_id, keyset_id) VALUES (?, ?)",
-        [(run_id, keyset) for keyset in set(keysets.values())],
+        "INSERT INTO run_keysets (run_id, keyset_id, row_count, first_step, last_step)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, keyset_id) DO UPDATE SET"
+        " row_count = row_count + excluded.row_count,"
+        " first_step = coalesce(first_step, excluded.first_step),"
+        " last_step = excluded.last_step",
+        [(run_id, keyset, rows, first, last) for keyset, (rows, first, last) in spans.items()],
     )
 
 
@@ -134,53 +146,13 @@ def _samples(samples: int | None, default: int) -> int:
     return default if samples is None else min(samples, MAX_SAMPLES)
 
 
-def _sampled_rows(
-    conn: sqlite3.Connection,
-    table: str,
-    where: str,
-    params: list[Any],
-    samples: int,
-    positions_from: str,
+def _rows_at(
+    conn: sqlite3.Connection, table: str, run_id: int, positions: Sequence[int]
 ) -> list[str]:
-    """Rows (JSON text) of `table` matching `where`, ordered by position, down-sampled.
-
-    `table` is "history" (position `step`) or "events" (position `seq`); `params[0]` is
-    the run's id. Positions are counted in `positions_from` (for history, the keyset
-    index: a few bytes a row, where the table holds whole rows). When they have no gaps,
-    as usual, the sampled ranks give the positions by arithmetic; otherwise the positions
-    are listed. Then only the chosen rows are read, by primary key.
-    """
-    if samples <= 0:
-        return []
-    position = "step" if table == "history" else "seq"
-    run_id = params[0]
-    count, first, last = conn.execute(
-        f"SELECT count(*), min({position}), max({position}) FROM {positions_from} WHERE {where}",
-        params,
-    ).fetchone()
-    if not count:
-        return []
-    if last - first + 1 == count:  # no gaps: rank r is at position first + r
-        if count <= samples:
-            return [
-                row
-                for (row,) in conn.execute(
-                    f"SELECT row FROM {table} WHERE run_id = ? AND {position} >= ?"
-                    f" AND {position} <= ? ORDER BY {position}",
-                    (run_id, first, last),
-                )
-            ]
-        chosen = [first + index for index in sample_indices(count, samples)]
-    else:
-        (listed,) = conn.execute(
-            f"SELECT json_group_array({position}) FROM (SELECT {position}"
-            f" FROM {positions_from} WHERE {where} ORDER BY {position})",
-            params,
-        ).fetchone()
-        positions = json.loads(listed)
-        chosen = [positions[index] for index in sample_indices(len(positions), samples)]
+    """The rows (JSON text) of a run at the given positions, in order."""
+    position = _POSITION[table]
     rows: list[str] = []
-    for chunk in _chunks(chosen, _STEPS_PER_QUERY):
+    for chunk in _chunks(positions, _STEPS_PER_QUERY):
         marks = ",".join("?" * len(chunk))
         rows.extend(
             row
@@ -193,11 +165,80 @@ def _sampled_rows(
     return rows
 
 
-def _keysets(conn: sqlite3.Connection, run_id: int) -> list[tuple[int, frozenset[str]]]:
+def _gap_free_rows(
+    conn: sqlite3.Connection, table: str, run_id: int, first: int, last: int, samples: int
+) -> list[str]:
+    """Down-sampled rows when every position from `first` to `last` holds a wanted row:
+    rank r is at position first + r, so no position needs listing."""
+    count = last - first + 1
+    if count <= 0 or samples <= 0:
+        return []
+    if count > samples:
+        chosen = [first + index for index in sample_indices(count, samples)]
+        return _rows_at(conn, table, run_id, chosen)
+    position = _POSITION[table]
     return [
-        (keyset, frozenset(json.loads(text)))
-        for keyset, text in conn.execute(
-            "SELECT keysets.id, keysets.keys FROM run_keysets"
+        row
+        for (row,) in conn.execute(
+            f"SELECT row FROM {table} WHERE run_id = ? AND {position} >= ?"
+            f" AND {position} <= ? ORDER BY {position}",
+            (run_id, first, last),
+        )
+    ]
+
+
+def _sampled_rows(
+    conn: sqlite3.Connection,
+    table: str,
+    where: str,
+    params: list[Any],
+    samples: int,
+    positions_from: str,
+) -> list[str]:
+    """Rows (JSON text) of `table` matching `where`, ordered by position, down-sampled.
+
+    `table` is "history" (position `step`) or "events" (position `seq`); `params[0]` is
+    the run's id. Positions are counted in `positions_from` (for history, the keyset
+    index: a few bytes a row, where the table holds whole rows) and listed only when
+    they have gaps; then only the chosen rows are read, by primary key.
+    """
+    if samples <= 0:
+        return []
+    position = _POSITION[table]
+    run_id = params[0]
+    count, first, last = conn.execute(
+        f"SELECT count(*), min({position}), max({position}) FROM {positions_from} WHERE {where}",
+        params,
+    ).fetchone()
+    if not count:
+        return []
+    if last - first + 1 == count:
+        return _gap_free_rows(conn, table, run_id, first, last, samples)
+    (listed,) = conn.execute(
+        f"SELECT json_group_array({position}) FROM (SELECT {position}"
+        f" FROM {positions_from} WHERE {where} ORDER BY {position})",
+        params,
+    ).fetchone()
+    positions = json.loads(listed)
+    return _rows_at(
+        conn, table, run_id, [positions[index] for index in sample_indices(len(positions), samples)]
+    )
+
+
+class _Keyset(NamedTuple):
+    id: int
+    keys: frozenset[str]
+    rows: int
+    first_step: int  # of a keyset without rows: 0
+    last_step: int  # of a keyset without rows: -1
+
+
+def _keysets(conn: sqlite3.Connection, run_id: int) -> list[_Keyset]:
+    return [
+        _Keyset(keyset, frozenset(json.loads(text)), rows, first, last)
+        for keyset, text, rows, first, last in conn.execute(
+            "SELECT keysets.id, keysets.keys, row_count, coalesce(first_step, 0),"
+            " coalesce(last_step, -1) FROM run_keysets"
             " JOIN keysets ON keysets.id = run_keysets.keyset_id WHERE run_keysets.run_id = ?",
             (run_id,),
         )
@@ -207,22 +248,29 @@ def _keysets(conn: sqlite3.Connection, run_id: int) -> list[tuple[int, frozenset
 def _history_texts(
     conn: sqlite3.Connection,
     run_id: int,
-    keysets: list[int],
+    keysets: list[_Keyset],
     lo: int,
     hi: int,
     samples: int,
 ) -> list[str]:
-    """Rows of the given keysets with lo <= step <= hi, at most `samples` of them."""
-    if not keysets:
+    """Rows of the given keysets with lo <= step <= hi, at most `samples` of them.
+
+    Steps are unique in a run, so when the keysets' rows add up to their span of steps,
+    every step of that span is a wanted row: the window needs no counting.
+    """
+    filled = [keyset for keyset in keysets if keyset.rows]
+    if not filled:
         return []
-    where = (
-        f"run_id = ? AND keyset_id IN ({','.join('?' * len(keysets))}) AND step >= ? AND step <= ?"
-    )
+    first = min(keyset.first_step for keyset in filled)
+    last = max(keyset.last_step for keyset in filled)
+    if last - first + 1 == sum(keyset.rows for keyset in filled):
+        return _gap_free_rows(conn, "history", run_id, max(first, lo), min(last, hi), samples)
+    ids = [keyset.id for keyset in filled]
     return _sampled_rows(
         conn,
         "history",
-        where,
-        [run_id, *keysets, lo, hi],
+        f"run_id = ? AND keyset_id IN ({','.join('?' * len(ids))}) AND step >= ? AND step <= ?",
+        [run_id, *ids, lo, hi],
         samples,
         "history INDEXED BY history_keyset",
     )
@@ -241,7 +289,7 @@ def history_rows(
     return _history_texts(
         conn,
         run_id,
-        [keyset for keyset, _ in _keysets(conn, run_id)],
+        _keysets(conn, run_id),
         _MIN_STEP if min_step is None else min_step,
         _MAX_STEP if max_step is None else max_step - 1,
         _samples(samples, DEFAULT_HISTORY_SAMPLES),
@@ -279,7 +327,7 @@ def sampled_history(conn: sqlite3.Connection, run_id: int, spec: str) -> list[di
     """Rows having every key of the spec, with only those keys (whole rows if none)."""
     keys, samples, min_step, max_step = parse_spec(spec)
     wanted = set(keys)
-    matching = [keyset for keyset, names in _keysets(conn, run_id) if wanted <= names]
+    matching = [keyset for keyset in _keysets(conn, run_id) if wanted <= keyset.keys]
     texts = _history_texts(
         conn,
         run_id,
@@ -308,7 +356,7 @@ def history_keys(conn: sqlite3.Connection, run_id: int, last_step: int) -> dict[
 
 def tail_rows(conn: sqlite3.Connection, table: str, run_id: int, count: int) -> list[str]:
     """The last `count` rows of "history" or "events", oldest first."""
-    position = "step" if table == "history" else "seq"
+    position = _POSITION[table]
     rows = conn.execute(
         f"SELECT row FROM {table} WHERE run_id = ? ORDER BY {position} DESC LIMIT ?",
         (run_id, count),

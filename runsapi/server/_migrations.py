@@ -180,6 +180,17 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX run_artifacts_artifact ON run_artifacts (artifact_id);
     """,
+    # How many history rows each (run, keyset) has and their first and last step, so that
+    # sampling a run whose matching steps have no gaps needs no counting.
+    """
+    ALTER TABLE run_keysets ADD COLUMN row_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE run_keysets ADD COLUMN first_step INTEGER;
+    ALTER TABLE run_keysets ADD COLUMN last_step INTEGER;
+    UPDATE run_keysets SET (row_count, first_step, last_step) = (
+        SELECT count(*), min(step), max(step) FROM history
+        WHERE history.run_id = run_keysets.run_id AND history.keyset_id = run_keysets.keyset_id
+    );
+    """,
 )
 
 

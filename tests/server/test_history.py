@@ -138,7 +138,8 @@ def test_sparse_key_scan_reads_only_matching_rows(fresh: LocalServer) -> None:
     conn = fresh.store.connection()
     with fresh.store.write() as write:
         (run_id,) = write.execute("SELECT id FROM runs ORDER BY id LIMIT 1").fetchone()
-        write.execute("DELETE FROM history WHERE run_id = ?", (run_id,))
+        for table in ("history", "run_keysets", "history_key_types"):
+            write.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
         write.execute("UPDATE runs SET last_step = -1 WHERE id = ?", (run_id,))
         rows = (
             {"_step": s, "x": s, **({"sparse": 1} if s % 1000 == 0 else {})} for s in range(20_000)
@@ -178,25 +179,34 @@ def test_sampling_picks_evenly_spaced_ranks_with_or_without_gaps(
     steps = LAYOUTS[layout]
     with fresh.store.write() as write:
         (run_id,) = write.execute("SELECT id FROM runs ORDER BY id LIMIT 1").fetchone()
-        write.execute("DELETE FROM history WHERE run_id = ?", (run_id,))
+        for table in ("history", "run_keysets", "history_key_types"):
+            write.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
         write.execute("UPDATE runs SET last_step = -1 WHERE id = ?", (run_id,))
-        append_history(
-            write,
-            run_id,
-            (
-                {"_step": step, "x": index, **({"odd": 1} if index % 3 else {})}
-                for index, step in enumerate(steps)
-            ),
+    tail = len(steps) * 2 // 3
+
+    def row(index: int, step: int) -> dict[str, int]:
+        return (
+            {"_step": step, "x": index}
+            | ({"odd": 1} if index % 3 else {})
+            | ({"tail": 1} if index >= tail else {})
         )
+
+    # three appends: the server's per-keyset counts must add up across them
+    for start, stop in [(0, len(steps) // 3), (len(steps) // 3, tail), (tail, len(steps))]:
+        with fresh.store.write() as write:
+            append_history(write, run_id, [row(i, steps[i]) for i in range(start, stop)])
     conn = fresh.store.connection()
     windows = [(None, None), (steps[10], steps[-10]), (steps[5], steps[5])]
-    for (lo, hi), samples, keys in itertools.product(windows, [1, 2, 7, 500, 5000], [[], ["odd"]]):
+    keysets = [[], ["odd"], ["tail"], ["odd", "tail"]]
+    for (lo, hi), samples, keys in itertools.product(windows, [1, 2, 7, 500, 5000], keysets):
         spec = {"keys": ["_step", *keys], "samples": samples, "minStep": lo, "maxStep": hi}
         found = [row["_step"] for row in sampled_history(conn, run_id, json.dumps(spec))]
         matching = [
             step
             for index, step in enumerate(steps)
-            if (lo is None or step >= lo) and (hi is None or step <= hi) and (not keys or index % 3)
+            if (lo is None or step >= lo)
+            and (hi is None or step <= hi)
+            and set(keys) <= set(row(index, step))
         ]
         expected = [matching[index] for index in sample_indices(len(matching), samples)]
         assert found == expected, (layout, lo, hi, samples, keys)

@@ -10,6 +10,7 @@ import pytest
 from runsapi.__main__ import main
 from runsapi.server import SeedSpec, Store, seed_project
 from runsapi.server._accounts import ensure_user
+from runsapi.server._migrations import MIGRATIONS
 
 TABLES = (
     "runs",
@@ -65,7 +66,7 @@ def test_seed_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "seeded demo/demo-project: 3 runs x 10 steps" in capsys.readouterr().out
     conn = sqlite3.connect(tmp_path / "x.db")
     assert conn.execute("SELECT count(*) FROM history").fetchone() == (30,)
-    assert conn.execute("SELECT max(version) FROM schema_version").fetchone() == (1,)
+    assert conn.execute("SELECT max(version) FROM schema_version").fetchone() == (len(MIGRATIONS),)
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
