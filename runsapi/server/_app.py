@@ -58,6 +58,9 @@ class AppState:
     documents: DocumentCache = field(default_factory=DocumentCache)
     _viewers: dict[str, Viewer] = field(default_factory=dict)
 
+    def known_viewer(self, key: str) -> Viewer | None:
+        return self._viewers.get(key)
+
     def viewer(self, key: str) -> Viewer | None:
         found = self._viewers.get(key)
         if found is None:
@@ -157,7 +160,10 @@ def _execute(state: AppState, payload: Any, viewer: Viewer, base_url: str) -> tu
 def _routes(state: AppState) -> list[Route]:
     async def authenticated(request: Request) -> Viewer | None:
         key = _api_key(request)
-        return None if key is None else await run_in_threadpool(state.viewer, key)
+        if key is None:
+            return None
+        # A key seen before is answered on the event loop; a new one needs the database.
+        return state.known_viewer(key) or await run_in_threadpool(state.viewer, key)
 
     def base_url(request: Request) -> str:
         return str(request.base_url).rstrip("/")
