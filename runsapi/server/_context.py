@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLResolveInfo
 
+from runsapi.server import _history
 from runsapi.server._accounts import Viewer
 from runsapi.server._constants import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from runsapi.server._ids import encode_id
@@ -23,6 +25,9 @@ class RequestContext:
     base_url: str
     _users: dict[int, Record | None] = field(default_factory=dict)
     _projects: dict[int, Record | None] = field(default_factory=dict)
+    _history_keys: dict[int, Record] = field(default_factory=dict)
+    # Runs listed in this request whose history keys are not loaded yet: row -> last step.
+    _listed: dict[int, int] = field(default_factory=dict)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -45,6 +50,20 @@ class RequestContext:
             visible = record is not None and self.can_see(record["_entity_row"])
             self._projects[project_id] = record if visible else None
         return self._projects[project_id]
+
+    def listed(self, runs: Iterable[Record]) -> None:
+        """Note a page of runs, so that their history keys load together when asked."""
+        for run in runs:
+            self._listed[run["_row"]] = run["_last_step"]
+
+    def history_keys(self, run: Record) -> Record:
+        """A run's `historyKeys`: one query for it and every run listed with it."""
+        row = run["_row"]
+        if row not in self._history_keys:
+            pending = {**self._listed, row: run["_last_step"]}
+            self._listed.clear()
+            self._history_keys.update(_history.history_keys(self.conn, pending))
+        return self._history_keys[row]
 
 
 def context_of(info: GraphQLResolveInfo) -> RequestContext:

@@ -27,7 +27,7 @@ from runsapi.server._sampling import sample_indices
 
 _MIN_STEP = -(2**63)
 _MAX_STEP = 2**63 - 1
-# Rows fetched by step in one statement; below SQLite's limit on bound parameters.
+# Values bound in one IN (...) list; below SQLite's limit on bound parameters.
 _STEPS_PER_QUERY = 10_000
 _POSITION = {"history": "step", "events": "seq"}
 _TYPE_NAMES = {bool: "boolean", int: "number", float: "number", str: "string", list: "list"}
@@ -344,16 +344,23 @@ def sampled_history(conn: sqlite3.Connection, run_id: int, spec: str) -> list[di
     return [{key: row[key] for key in keys} for row in rows]
 
 
-def history_keys(conn: sqlite3.Connection, run_id: int, last_step: int) -> dict[str, Any]:
-    keys: dict[str, Any] = {}
-    for key, kind, count in conn.execute(
-        "SELECT key, type, count FROM history_key_types WHERE run_id = ? ORDER BY key, type",
-        (run_id,),
-    ):
-        keys.setdefault(key, {"typeCounts": []})["typeCounts"].append(
-            {"type": kind, "count": count}
-        )
-    return {"lastStep": last_step, "keys": keys}
+def history_keys(conn: sqlite3.Connection, runs: Mapping[int, int]) -> dict[int, dict[str, Any]]:
+    """`historyKeys` of several runs in one query: run id -> {"lastStep", "keys"}, where
+    `runs` maps each run id to its last step."""
+    found: dict[int, dict[str, Any]] = {
+        run_id: {"lastStep": last_step, "keys": {}} for run_id, last_step in runs.items()
+    }
+    for chunk in _chunks(list(runs), _STEPS_PER_QUERY):
+        for run_id, key, kind, count in conn.execute(
+            "SELECT run_id, key, type, count FROM history_key_types"
+            f" WHERE run_id IN ({','.join('?' * len(chunk))}) ORDER BY run_id, key, type",
+            chunk,
+        ):
+            keys = found[run_id]["keys"]
+            keys.setdefault(key, {"typeCounts": []})["typeCounts"].append(
+                {"type": kind, "count": count}
+            )
+    return found
 
 
 def tail_rows(conn: sqlite3.Connection, table: str, run_id: int, count: int) -> list[str]:

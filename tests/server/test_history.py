@@ -12,7 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from runsapi.server import LocalServer, append_history
-from runsapi.server._history import history_rows, sampled_history
+from runsapi.server._accounts import viewer_for_key
+from runsapi.server._context import RequestContext
+from runsapi.server._history import history_keys, history_rows, sampled_history
+from runsapi.server._runs import list_runs
 from runsapi.server._sampling import sample_indices
 from tests.server.conftest import Client
 
@@ -215,3 +218,25 @@ def test_sampling_picks_evenly_spaced_ranks_with_or_without_gaps(
     assert [json.loads(row)["_step"] for row in rows] == [
         window[index] for index in sample_indices(len(window), 50)
     ]
+
+
+def test_history_keys_of_a_listed_page_load_in_one_query(seeded: LocalServer) -> None:
+    store = seeded.store
+    conn = store.connection()
+    viewer = viewer_for_key(conn, seeded.api_key)
+    assert viewer is not None
+    (project_id,) = conn.execute("SELECT project_id FROM runs ORDER BY id LIMIT 1").fetchone()
+    edges, _ = list_runs(conn, project_id, filters=None, order=None, after=None, first=10)
+    runs = [run for run, _ in edges]
+    context = RequestContext(store, viewer, seeded.base_url)
+    context.listed(runs)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        batched = [context.history_keys(run) for run in runs]
+    finally:
+        conn.set_trace_callback(None)
+    assert len([s for s in statements if "history_key_types" in s]) == 1
+    one_by_one = [history_keys(conn, {run["_row"]: run["_last_step"]})[run["_row"]] for run in runs]
+    assert batched == one_by_one
+    assert all(keys["keys"]["loss"]["typeCounts"] for keys in batched)

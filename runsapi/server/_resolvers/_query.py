@@ -120,14 +120,16 @@ def _project_runs(
     first: int | None = None,
     order: str | None = None,
 ) -> Record:
+    context = context_of(info)
     edges, has_next = _runs.list_runs(
-        context_of(info).conn,
+        context.conn,
         record["_row"],
         filters=filters,
         order=order,
         after=after,
         first=page_size(first),
     )
+    context.listed(node for node, _ in edges)
     return connection(edges, has_next, after)
 
 

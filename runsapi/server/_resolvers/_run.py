@@ -45,7 +45,7 @@ def _wandb_config(record: Record, _: GraphQLResolveInfo, keys: list[str] | None 
 
 @run.field("historyKeys")
 def _history_keys(record: Record, info: GraphQLResolveInfo) -> Record:
-    return _history.history_keys(context_of(info).conn, record["_row"], record["_last_step"])
+    return context_of(info).history_keys(record)
 
 
 @run.field("history")
