@@ -32,6 +32,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive
 
+from runsapi._json import loads
 from runsapi.server import _accounts, _files, _runs
 from runsapi.server._accounts import Viewer
 from runsapi.server._constants import ADMIN_PATH, FAULT_MESSAGE, FILES_PATH, GRAPHQL_PATH
@@ -39,7 +40,7 @@ from runsapi.server._context import RequestContext
 from runsapi.server._documents import DocumentCache
 from runsapi.server._execution import LeafShortcutExecutionContext
 from runsapi.server._faults import Fault, FaultQueue
-from runsapi.server._jsontext import loads, response_json
+from runsapi.server._jsontext import response_json
 from runsapi.server._schema import executable_schema
 from runsapi.server._stats import RequestCounter, operation_name
 from runsapi.server._store import Store

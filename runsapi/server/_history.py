@@ -16,13 +16,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from runsapi._json import loads
 from runsapi.server._constants import (
     DEFAULT_EVENTS_SAMPLES,
     DEFAULT_HISTORY_SAMPLES,
     INSERT_BATCH_ROWS,
     MAX_SAMPLES,
 )
-from runsapi.server._jsontext import dumps, loads
+from runsapi.server._jsontext import dumps
 from runsapi.server._sampling import sample_indices
 
 _MIN_STEP = -(2**63)

@@ -13,7 +13,7 @@ history keys) travels as the string "NaN", "Infinity" or "-Infinity", which runs
 back into a float.
 
 Encoding and decoding go through pydantic-core, several times faster than `json` on the
-server's hot paths (history rows, response bodies).
+server's hot paths (history rows, response bodies); `loads` is the client's own.
 """
 
 from __future__ import annotations
@@ -25,21 +25,14 @@ from typing import Any
 
 import pydantic_core
 
+from runsapi._json import loads
+
 _MAX = sys.float_info.max
 
 
 def dumps(value: Any) -> str:
     """Compact JSON with NaN/Infinity tokens."""
     return pydantic_core.to_json(value, inf_nan_mode="constants").decode()
-
-
-def loads(text: str | bytes) -> Any:
-    """Decode JSON (NaN/Infinity tokens included); `json` takes what pydantic-core
-    refuses (lone surrogate escapes, raw control characters in strings)."""
-    try:
-        return pydantic_core.from_json(text)
-    except ValueError:
-        return json.loads(text, strict=False)
 
 
 def response_json(payload: Any) -> bytes:
