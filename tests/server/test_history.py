@@ -136,14 +136,21 @@ def test_events_are_sampled(seeded: LocalServer, client: Client) -> None:
     )
 
 
-def test_sparse_key_scan_reads_only_matching_rows(fresh: LocalServer) -> None:
-    """A sparse key in a long run is found through the keyset index (no full scan)."""
-    conn = fresh.store.connection()
-    with fresh.store.write() as write:
+def _emptied_first_run(server: LocalServer) -> int:
+    """The id of the server's first run, with its history (and what keeps count of it) gone."""
+    with server.store.write() as write:
         (run_id,) = write.execute("SELECT id FROM runs ORDER BY id LIMIT 1").fetchone()
         for table in ("history", "run_keysets", "history_key_types"):
             write.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
         write.execute("UPDATE runs SET last_step = -1 WHERE id = ?", (run_id,))
+    return int(run_id)
+
+
+def test_sparse_key_scan_reads_only_matching_rows(fresh: LocalServer) -> None:
+    """A sparse key in a long run is found through the keyset index (no full scan)."""
+    conn = fresh.store.connection()
+    run_id = _emptied_first_run(fresh)
+    with fresh.store.write() as write:
         rows = (
             {"_step": s, "x": s, **({"sparse": 1} if s % 1000 == 0 else {})} for s in range(20_000)
         )
@@ -180,11 +187,7 @@ def test_sampling_picks_evenly_spaced_ranks_with_or_without_gaps(
     `sample_indices` of them (whether the steps have gaps decides how the server finds
     them, not what it answers)."""
     steps = LAYOUTS[layout]
-    with fresh.store.write() as write:
-        (run_id,) = write.execute("SELECT id FROM runs ORDER BY id LIMIT 1").fetchone()
-        for table in ("history", "run_keysets", "history_key_types"):
-            write.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
-        write.execute("UPDATE runs SET last_step = -1 WHERE id = ?", (run_id,))
+    run_id = _emptied_first_run(fresh)
     tail = len(steps) * 2 // 3
 
     def row(index: int, step: int) -> dict[str, int]:
