@@ -38,7 +38,7 @@ from runsapi.server._accounts import Viewer
 from runsapi.server._constants import ADMIN_PATH, FAULT_MESSAGE, FILES_PATH, GRAPHQL_PATH
 from runsapi.server._context import RequestContext
 from runsapi.server._documents import DocumentCache
-from runsapi.server._execution import LeafShortcutExecutionContext
+from runsapi.server._execution import executor_options
 from runsapi.server._faults import Fault, FaultQueue
 from runsapi.server._jsontext import response_json
 from runsapi.server._schema import executable_schema
@@ -57,6 +57,8 @@ class AppState:
     counter: RequestCounter = field(default_factory=RequestCounter)
     faults: FaultQueue | None = None
     documents: DocumentCache = field(default_factory=DocumentCache)
+    # graphql_sync's executor arguments (scripts/bench_server.py compares the choices)
+    executor: dict[str, Any] = field(default_factory=executor_options)
     _viewers: dict[str, Viewer] = field(default_factory=dict)
 
     def known_viewer(self, key: str) -> Viewer | None:
@@ -152,8 +154,8 @@ def _execute(state: AppState, payload: Any, viewer: Viewer, base_url: str) -> tu
         context_value=RequestContext(state.store, viewer, base_url),
         query_parser=state.documents.parse,
         query_validator=state.documents.validate,
-        execution_context_class=LeafShortcutExecutionContext,
         logger=_ERROR_LOG,
+        **state.executor,
     )
     return (200 if success else 400), response_json(result)
 

@@ -1,101 +1,26 @@
-"""graphql-core's executor with a shortcut for the commonest field of this server.
+"""Which executor runs a validated document, by the installed graphql-core.
 
-Most fields the server answers are scalars that the default resolver reads from a dict
-record, without arguments: `id`, `name`, `state`, ... of every run in a page. For those,
-graphql-core's general path (resolve info, argument coercion, resolver call, completion
-dispatch) costs several times the work itself. This executor reads and serializes such a
-field directly and hands every other case, and every value that is missing, callable or
-fails to serialize, to graphql-core's own `execute_field`, so answers and errors are the
-same as without it.
+On graphql-core 3.2 the server uses its leaf shortcut (`_leaf_shortcut`), which reads
+plain scalar fields of dict records without graphql-core's general field path. It
+subclasses an executor class that graphql-core 3.3 replaced, so on any other version the
+server runs graphql-core's own executor unchanged. Both give the same answers and errors
+(tests/server/test_execution.py); `python scripts/bench_server.py` prints what each costs.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, cast
+from typing import Any
 
-from graphql import (
-    ExecutionContext,
-    FieldNode,
-    GraphQLLeafType,
-    GraphQLObjectType,
-    Undefined,
-    get_nullable_type,
-    is_leaf_type,
-)
-from graphql.pyutils import Path
+from graphql import version_info
 
-_GENERAL: Any = object()  # "take graphql-core's general path"
+LEAF_SHORTCUT_SUPPORTED = (version_info.major, version_info.minor) == (3, 2)
 
 
-class _Leaf(NamedTuple):
-    key: str  # what the default resolver reads: the field's name, not its alias
-    type: GraphQLLeafType
-    nullable: bool
+def executor_options(*, leaf_shortcut: bool = True) -> dict[str, Any]:
+    """Keyword arguments for ariadne's `graphql_sync`: the leaf shortcut when asked for and
+    supported, otherwise none (graphql-core's default executor)."""
+    if not (leaf_shortcut and LEAF_SHORTCUT_SUPPORTED):
+        return {}
+    from runsapi.server._leaf_shortcut import LeafShortcutExecutionContext  # noqa: PLC0415
 
-
-class LeafShortcutExecutionContext(ExecutionContext):
-    """Pass as `execution_context_class`; see the module's docstring."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._leaves: dict[tuple[str, str], _Leaf | None] = {}
-
-    def _leaf(self, parent_type: GraphQLObjectType, node: FieldNode) -> _Leaf | None:
-        """How to read the field directly, or None when the general path must."""
-        name = node.name.value
-        key = (parent_type.name, name)
-        if key not in self._leaves:
-            field = parent_type.fields.get(name)
-            leaf = None
-            if (
-                field is not None
-                and field.resolve is None
-                and not field.args
-                and not node.arguments
-                and self.middleware_manager is None
-            ):
-                inner = get_nullable_type(field.type)
-                if is_leaf_type(inner):
-                    leaf = _Leaf(name, cast(GraphQLLeafType, inner), inner is field.type)
-            self._leaves[key] = leaf
-        return self._leaves[key]
-
-    def execute_fields(
-        self,
-        parent_type: GraphQLObjectType,
-        source_value: Any,
-        path: Path | None,
-        fields: dict[str, list[FieldNode]],
-    ) -> Any:
-        if type(source_value) is not dict:
-            return super().execute_fields(parent_type, source_value, path, fields)
-        results: dict[str, Any] = {}
-        for response_name, field_nodes in fields.items():
-            value = self._read_leaf(parent_type, source_value, field_nodes[0])
-            if value is _GENERAL:
-                field_path = Path(path, response_name, parent_type.name)
-                value = self.execute_field(parent_type, source_value, field_nodes, field_path)
-                if value is Undefined:
-                    continue
-                if self.is_awaitable(value):
-                    raise RuntimeError("this server's resolvers must be synchronous")
-            results[response_name] = value
-        return results
-
-    def _read_leaf(
-        self, parent_type: GraphQLObjectType, source: dict[str, Any], node: FieldNode
-    ) -> Any:
-        """The serialized value of a plain leaf field, or _GENERAL."""
-        leaf = self._leaf(parent_type, node)
-        if leaf is None:
-            return _GENERAL
-        value = source.get(leaf.key)
-        if value is None:
-            return None if leaf.nullable else _GENERAL
-        if callable(value):
-            return _GENERAL
-        try:
-            serialized = leaf.type.serialize(value)
-        except Exception:  # the general path reports it as a field error
-            return _GENERAL
-        return _GENERAL if serialized is None or serialized is Undefined else serialized
+    return {"execution_context_class": LeafShortcutExecutionContext}

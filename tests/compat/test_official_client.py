@@ -1,6 +1,6 @@
 """The official `wandb` client and runsapi, on the same seeded LocalServer, agree.
 
-Skipped only when `wandb` is not installed (it is in the dev extra, so CI runs it).
+`wandb` is in the `test` extra.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import wandb
 
 from runsapi import Api
 from runsapi.server import LocalServer, SeedSpec
-
-wandb = pytest.importorskip("wandb")
 
 PROJECT = "demo/demo-project"
 SEED = SeedSpec(runs=24, steps=400, events=5, files=3, seed=23)

@@ -1,13 +1,17 @@
-"""The executor's shortcut for plain leaf fields answers exactly as graphql-core does."""
+"""The server's executor answers exactly as graphql-core's own does, on 3.2 and 3.3.
+
+On graphql-core 3.2 the server's executor is the leaf shortcut; elsewhere it is
+graphql-core's executor itself. CI runs these tests on both versions.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from graphql import ExecutionResult, build_schema, execute, parse
+from graphql import ExecutionResult, build_schema, execute, parse, version_info
 
-from runsapi.server._execution import LeafShortcutExecutionContext
+from runsapi.server._execution import LEAF_SHORTCUT_SUPPORTED, executor_options
 
 SCHEMA = build_schema(
     """
@@ -68,10 +72,21 @@ def _run(query: str, *, fast: bool) -> ExecutionResult:
         parse(query),
         ROOT,
         variable_values={"skip": False},
-        execution_context_class=LeafShortcutExecutionContext if fast else None,
+        **executor_options(leaf_shortcut=fast),
     )
     assert isinstance(result, ExecutionResult)
     return result
+
+
+def test_the_shortcut_is_used_exactly_on_graphql_core_3_2() -> None:
+    on_3_2 = (version_info.major, version_info.minor) == (3, 2)
+    assert on_3_2 == LEAF_SHORTCUT_SUPPORTED
+    assert bool(executor_options()) == on_3_2
+    assert executor_options(leaf_shortcut=False) == {}
+    if on_3_2:
+        from runsapi.server._leaf_shortcut import LeafShortcutExecutionContext  # noqa: PLC0415
+
+        assert executor_options() == {"execution_context_class": LeafShortcutExecutionContext}
 
 
 @pytest.mark.parametrize("query", QUERIES)

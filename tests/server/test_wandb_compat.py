@@ -1,6 +1,6 @@
 """The official `wandb` client (0.31.0) reads runs, config, summary and history from the server.
 
-Skipped only when `wandb` is not installed (it is in the `dev` extra, so CI runs it).
+`wandb` is in the `test` extra.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def wandb_api(
     }.items():
         monkeypatch.setenv(name, str(value))
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
-    wandb = pytest.importorskip("wandb")
+    import wandb  # noqa: PLC0415 (after the environment above is set)
+
     yield wandb.Api(api_key=seeded.api_key, overrides={"base_url": seeded.base_url}, timeout=60)
     wandb.teardown()
 
