@@ -151,6 +151,17 @@ class Paginator(Generic[N, T]):
                 self.load_next_page()
             return self._total
 
+    @property
+    def known_count(self) -> int | None:
+        """The number of items as far as known without loading a page: all of them once
+        loaded, else the server's count (capped by `limit`) if a page brought one."""
+        with self._lock:
+            if not self.more:
+                return len(self._items)
+            if self._total is None or self.limit is None:
+                return self._total
+            return min(self._total, self.limit)
+
     def load_next_page(self) -> list[T]:
         """Load one more page and return the items it added."""
         with self._lock:

@@ -1,4 +1,5 @@
-"""Optional progress bars for long calls: shown only in an interactive terminal."""
+"""Progress bars for long calls: by default shown when stderr is a terminal or in a
+Jupyter notebook, where `tqdm.auto` draws a widget."""
 
 from __future__ import annotations
 
@@ -22,19 +23,27 @@ class _Silent:
         return None
 
 
+def in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel. A kernel has imported IPython already, so
+    this never imports it."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    # Kernel shells (ZMQInteractiveShell and its subclasses, e.g. Colab's) have a kernel;
+    # the terminal IPython shell has none.
+    return getattr(shell, "kernel", None) is not None
+
+
 def open_progress(
     total: int | None, *, description: str, unit: str, enabled: bool | None
 ) -> Progress:
-    """A tqdm bar when `enabled` (None: when stderr is a terminal) and tqdm is installed;
+    """A tqdm bar when `enabled` (None: when stderr is a terminal or in a notebook),
     otherwise one that shows nothing. Close it when done."""
-    show = sys.stderr.isatty() if enabled is None else enabled
-    if show:
-        try:
-            from tqdm.auto import tqdm  # noqa: PLC0415 (optional dependency)
-        except ImportError:
-            return _Silent()
-        return tqdm(total=total, desc=description, unit=unit, leave=False)
-    return _Silent()
+    show = (sys.stderr.isatty() or in_notebook()) if enabled is None else enabled
+    if not show:
+        return _Silent()
+    from tqdm.auto import tqdm  # noqa: PLC0415 (picks the notebook or terminal bar on first use)
+
+    return tqdm(total=total, desc=description, unit=unit, leave=False)
 
 
 @contextmanager

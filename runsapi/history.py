@@ -205,8 +205,6 @@ class HistoryScan(Iterator[Row]):
     def __next__(self) -> Row:
         while not self._buffer:
             if not self._fetch_page():
-                if self._bar is not None:
-                    self._bar.close()
                 raise StopIteration
         return self._buffer.popleft()
 
@@ -219,7 +217,8 @@ class HistoryScan(Iterator[Row]):
         return self._stop
 
     def _fetch_page(self) -> bool:
-        """Fetch the next non-empty page into the buffer; False when the scan is over."""
+        """Fetch the next non-empty page into the buffer; False (and the bar closed) when
+        the scan is over."""
         stop = self._stop_step()
         if self._bar is None:
             self._bar = open_progress(
@@ -246,6 +245,7 @@ class HistoryScan(Iterator[Row]):
             if rows:
                 self._buffer.extend(rows)
                 return True
+        self._bar.close()
         return False
 
     def _widened(self, span: int, found: int) -> int:
@@ -355,24 +355,28 @@ def runs_histories(
     """Every run's sampled history, each row tagged with `run_id`, runs in query order.
 
     With keys, runs' histories come a page of runs per request (the multi-run
-    operation); pages whose runs are already listed are fetched concurrently.
+    operation); pages whose runs are already listed are fetched concurrently. The bar
+    counts runs, out of as many as are known before fetching.
     """
     check_positive(samples, "samples")
     check_positive(max_workers, "max_workers")
     wanted = check_keys(keys, x_axis=x_axis)
     if wanted is not None and stream != "default":
         raise UsageError("keys can only be given with stream='default'")
-    with progress_bar(None, description="histories", unit="run", enabled=progress) as bar:
+    listed = list(runs) if wanted is None else []  # listed first, so the bar has a total
+    total = runs._pages.known_count
+    with progress_bar(total, description="run histories", unit="run", enabled=progress) as bar:
         if wanted is None:
-            per_run = _map(
+            ordered = []
+            for run, rows in _map(
                 lambda run: sampled_history(
                     run, samples=samples, keys=None, x_axis=x_axis, stream=stream, join="inner"
                 ),
-                list(runs),
+                listed,
                 max_workers,
-                bar,
-            )
-            ordered = [(run.id, rows) for run, rows in zip(runs, per_run, strict=True)]
+            ):
+                ordered.append((run.id, rows))
+                bar.update(1)
         else:
             ordered = _multi_run_sampled(runs, wanted, samples, max_workers, bar)
     return [{"run_id": run_id, **row} for run_id, rows in ordered for row in rows]
@@ -396,8 +400,9 @@ def _multi_run_sampled(
         names = [run.id for run in runs]
         chunks = [names[i : i + runs.per_page] for i in range(0, len(names), runs.per_page)]
         found: dict[str, list[Row]] = {}
-        for part in _map(by_names, chunks, max_workers, bar):
+        for chunk, part in _map(by_names, chunks, max_workers):
             found.update(part)
+            bar.update(len(chunk))
         return [(name, found.get(name, [])) for name in names]
 
     ordered: list[tuple[str, list[Row]]] = []
@@ -426,7 +431,7 @@ def _multi_run_sampled(
             if edge.node.name not in seen:
                 rows = restore_non_finite((edge.node.sampled_history or [[]])[0])
                 ordered.append((edge.node.name, rows))
-                bar.update(len(rows))
+                bar.update(1)
         next_cursor = connection.edges[-1].cursor if connection.edges else None
         if not connection.page_info.has_next_page or next_cursor in (None, cursor):
             return ordered
@@ -444,22 +449,17 @@ def _histories_of(project: Any, runs: Runs) -> dict[str, list[Row]]:
 
 
 def _map(
-    function: Callable[[_A], _B], items: list[_A], max_workers: int, bar: Progress
-) -> list[_B]:
-    """`function` over `items` on at most `max_workers` threads, results in item order."""
+    function: Callable[[_A], _B], items: list[_A], max_workers: int
+) -> Iterator[tuple[_A, _B]]:
+    """(item, `function(item)`) on at most `max_workers` threads, in item order."""
     if len(items) <= 1 or max_workers == 1:
-        results = []
         for item in items:
-            results.append(function(item))
-            bar.update(1)
-        return results
+            yield item, function(item)
+        return
     with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
         futures = [pool.submit(function, item) for item in items]
-        results = []
-        for future in futures:
-            results.append(future.result())
-            bar.update(1)
-        return results
+        for item, future in zip(items, futures, strict=True):
+            yield item, future.result()
 
 
 def histories_frame(

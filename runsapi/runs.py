@@ -18,6 +18,7 @@ from runsapi._gql import ArtifactData, FullRun, LightRun, UpdateRunStateInput, r
 from runsapi._json import decode_object, encode, unwrap_config, wrap_config
 from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import ProjectPath, RunPath
+from runsapi._progress import progress_bar
 from runsapi._time import as_utc
 from runsapi._tracked import Change, Summary, TrackedDict, apply_changes
 from runsapi.files import Artifact, File, Files, run_artifacts, upload_file
@@ -583,8 +584,8 @@ class Run:
         """Every history row in step order (`max_step` exclusive), a page at a time.
 
         With keys, only rows that have all of them. `.iter_batches()` yields one
-        DataFrame per page instead of one dict per row. `progress` shows a bar (default:
-        only in an interactive terminal).
+        DataFrame per page instead of one dict per row. `progress` shows a bar over the
+        steps (default: when stderr is a terminal or in a Jupyter notebook).
         """
         return HistoryScan(
             self,
@@ -619,6 +620,11 @@ class _FullDataBatch:
         self._path = path
         self.runs: list[Run] = []
         self._lock = threading.Lock()
+
+    @property
+    def pending(self) -> bool:
+        """Whether some run of the page still lacks its full data."""
+        return any(run._full is None for run in self.runs)
 
     def load(self) -> None:
         with self._lock:
@@ -721,9 +727,13 @@ class Runs:
         """List further pages with full data, and load it for the runs already listed
         (one request per page already loaded)."""
         self._lazy = False
-        batches = {id(run._batch): run._batch for run in self._pages.loaded if run._batch}
-        for batch in batches.values():
+        for batch in self._pending_batches():
             batch.load()
+
+    def _pending_batches(self) -> list[_FullDataBatch]:
+        """The pages listed lazily whose full data is not loaded yet, in listing order."""
+        batches = {id(run._batch): run._batch for run in self._pages.loaded if run._batch}
+        return [batch for batch in batches.values() if batch.pending]
 
     def __iter__(self) -> Iterator[Run]:
         return iter(self._pages)
@@ -794,7 +804,8 @@ class Runs:
 
         With keys, a page of runs costs one request (not one per run). `format` picks a
         list of dicts, a pandas or a polars DataFrame (the same columns in both).
-        `progress` shows a bar (default: only in an interactive terminal).
+        `progress` shows a bar over the runs (default: when stderr is a terminal or in a
+        Jupyter notebook).
         """
         rows = runs_histories(
             self,
@@ -807,22 +818,46 @@ class Runs:
         )
         return histories_frame(rows, x_axis=x_axis, format=format)
 
-    def to_pandas(self) -> pandas.DataFrame:
+    def to_pandas(self, *, progress: bool | None = None) -> pandas.DataFrame:
         """One row per run, in query order: id, name, state, created_at, tags, group,
         job_type, then `config.*` and `summary.*` columns (nested keys joined with ".").
 
         Built from the listing pages alone: lazily listed runs are upgraded a page at a
         time, and the pages still to load are listed with full data, at least
-        TABLE_PAGE_SIZE (500) runs per request.
+        TABLE_PAGE_SIZE (500) runs per request. When that takes more than one request,
+        `progress` shows a bar over the runs (default: when stderr is a terminal or in a
+        Jupyter notebook).
         """
         from runsapi._frames import runs_frame  # noqa: PLC0415 (pandas loads on first use)
 
-        self.upgrade_to_full()
-        self._pages.per_page = max(self._pages.per_page, TABLE_PAGE_SIZE)
-        return runs_frame(list(self))
+        return runs_frame(self._load_full_table(progress))
 
-    def to_polars(self) -> polars.DataFrame:
+    def _load_full_table(self, progress: bool | None) -> list[Run]:
+        """Every run, with full data. The first request is made before any bar opens: it
+        tells whether more follow and, listing, how many runs there are."""
+        pages = self._pages
+        self._lazy = False
+        pages.per_page = max(pages.per_page, TABLE_PAGE_SIZE)
+        batches = self._pending_batches()
+        if batches:
+            batches.pop(0).load()
+        else:
+            pages.load_next_page()
+        if batches or pages.more:
+            with progress_bar(
+                pages.known_count, description="runs table", unit="run", enabled=progress
+            ) as bar:
+                # The runs that have their full data already.
+                bar.update(len(pages.loaded) - sum(len(batch.runs) for batch in batches))
+                for batch in batches:
+                    batch.load()
+                    bar.update(len(batch.runs))
+                while pages.more:
+                    bar.update(len(pages.load_next_page()))
+        return pages.loaded
+
+    def to_polars(self, *, progress: bool | None = None) -> polars.DataFrame:
         """`to_pandas()` as a polars DataFrame (needs the `polars` extra)."""
         import polars as pl  # noqa: PLC0415 (optional dependency)
 
-        return pl.from_pandas(self.to_pandas())
+        return pl.from_pandas(self.to_pandas(progress=progress))

@@ -45,6 +45,7 @@ def script(api: Api) -> None:
     assert_type(first.summary.to_dict(), dict[str, Any])
     assert_type(first.last_history_step, int)
     assert_type(runs.to_pandas(), pd.DataFrame)
+    assert_type(runs.to_polars(progress=False), pl.DataFrame)
     scan = first.scan_history(keys=["loss"], page_size=500)
     assert_type(scan, HistoryScan)
     for row in scan:
