@@ -5,9 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-from graphql import GraphQLResolveInfo
+from typing import Any, Protocol
 
 from runsapi.server import _history
 from runsapi.server._accounts import Viewer
@@ -66,7 +64,15 @@ class RequestContext:
         return self._history_keys[row]
 
 
-def context_of(info: GraphQLResolveInfo) -> RequestContext:
+class ResolveInfo(Protocol):
+    """What resolvers read of graphql-core's `GraphQLResolveInfo` (which is generic in
+    graphql-core 3.3 and not in 3.2, so it cannot be annotated the same way in both)."""
+
+    @property
+    def context(self) -> Any: ...
+
+
+def context_of(info: ResolveInfo) -> RequestContext:
     context = info.context
     assert isinstance(context, RequestContext)
     return context

@@ -58,7 +58,9 @@ class DocumentCache:
             entry = None if query is None else self._entries.get(query)
             if entry is not None and entry[0] is document_ast and entry[1] is not None:
                 return entry[1]
-        errors = validate(schema, document_ast, rules, max_errors, type_info)
+        # graphql-core 3.3's validate has no type_info; ariadne passes one only if given one.
+        options: dict[str, Any] = {} if type_info is None else {"type_info": type_info}
+        errors = validate(schema, document_ast, rules, max_errors, **options)
         with self._lock:
             entry = None if query is None else self._entries.get(query)
             if query is not None and entry is not None and entry[0] is document_ast:

@@ -14,16 +14,17 @@ through `runsapi.server._execution`, which does so only on 3.2.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from graphql import (  # type: ignore[attr-defined,unused-ignore]  # 3.2 only
     ExecutionContext,
     FieldNode,
+    GraphQLEnumType,
     GraphQLLeafType,
     GraphQLObjectType,
+    GraphQLScalarType,
     Undefined,
     get_nullable_type,
-    is_leaf_type,
 )
 from graphql.pyutils import Path
 
@@ -58,8 +59,8 @@ class LeafShortcutExecutionContext(ExecutionContext):  # type: ignore[misc,unuse
                 and self.middleware_manager is None
             ):
                 inner = get_nullable_type(field.type)
-                if is_leaf_type(inner):
-                    leaf = _Leaf(name, cast(GraphQLLeafType, inner), inner is field.type)
+                if isinstance(inner, (GraphQLScalarType, GraphQLEnumType)):  # a leaf type
+                    leaf = _Leaf(name, inner, inner is field.type)
             self._leaves[key] = leaf
         return self._leaves[key]
 

@@ -8,11 +8,10 @@ import string
 from typing import Any
 
 from ariadne import MutationType
-from graphql import GraphQLResolveInfo
 
 from runsapi.server import _accounts, _artifacts, _files, _runs
 from runsapi.server._constants import DEFAULT_PROJECT, UPLOAD_HEADERS
-from runsapi.server._context import Record, RequestContext, context_of
+from runsapi.server._context import Record, RequestContext, ResolveInfo, context_of
 from runsapi.server._ids import decode_id
 
 mutation = MutationType()
@@ -52,7 +51,7 @@ def _project_id(
 
 
 @mutation.field("upsertBucket")
-def _upsert_bucket(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+def _upsert_bucket(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     with context.store.write() as conn:
         if input.get("id") is not None:
@@ -77,7 +76,7 @@ def _upsert_bucket(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> R
 
 
 @mutation.field("deleteRun")
-def _delete_run(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+def _delete_run(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     with context.store.write() as conn:
         run = _visible_run(context, input["id"])
@@ -89,7 +88,7 @@ def _delete_run(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Reco
 
 
 @mutation.field("updateRunState")
-def _update_run_state(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+def _update_run_state(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     with context.store.write() as conn:
         run = _visible_run(context, input["id"])
@@ -98,7 +97,7 @@ def _update_run_state(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -
 
 
 @mutation.field("stopRun")
-def _stop_run(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+def _stop_run(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     with context.store.write() as conn:
         run = _visible_run(context, input["id"])
@@ -107,7 +106,7 @@ def _stop_run(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record
 
 
 @mutation.field("deleteFiles")
-def _delete_files(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+def _delete_files(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     file_ids = [decode_id("File", file_id) for file_id in input["files"]]
     with context.store.write() as conn:
@@ -121,7 +120,7 @@ def _delete_files(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Re
 
 
 @mutation.field("createRunFiles")
-def _create_run_files(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+def _create_run_files(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     entity, project, name = input["entityName"], input["projectName"], input["runName"]
     with context.store.write() as conn:
@@ -132,14 +131,14 @@ def _create_run_files(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -
 
 
 @mutation.field("markRunFilesUploaded")
-def _mark_run_files_uploaded(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+def _mark_run_files_uploaded(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     _named_run(context, input["entityName"], input["projectName"], input["runName"])
     return {"success": True}
 
 
 @mutation.field("upsertModel")
-def _upsert_model(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+def _upsert_model(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     name = input.get("name")
     if not name:
@@ -157,7 +156,7 @@ def _upsert_model(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Re
 
 
 @mutation.field("useArtifact")
-def _use_artifact(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Record:
+def _use_artifact(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     artifact_id = decode_id("Artifact", input["artifactID"])
     with context.store.write() as conn:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ariadne import ObjectType, QueryType
-from graphql import GraphQLResolveInfo
 
 from runsapi.server import _accounts, _runs
 from runsapi.server._constants import SERVER_FEATURES
-from runsapi.server._context import Record, connection, context_of, page_size
+from runsapi.server._context import Record, ResolveInfo, connection, context_of, page_size
 from runsapi.server._ids import decode_row_cursor, encode_cursor, encode_id
 
 query = QueryType()
@@ -19,7 +18,7 @@ sweep = ObjectType("Sweep")
 
 
 @query.field("viewer")
-def _viewer(_: Any, info: GraphQLResolveInfo) -> Record | None:
+def _viewer(_: Any, info: ResolveInfo) -> Record | None:
     context = context_of(info)
     return context.user(context.viewer.user_id)
 
@@ -27,7 +26,7 @@ def _viewer(_: Any, info: GraphQLResolveInfo) -> Record | None:
 @query.field("project")
 @query.field("model")
 def _project(
-    _: Any, info: GraphQLResolveInfo, name: str | None = None, entityName: str | None = None
+    _: Any, info: ResolveInfo, name: str | None = None, entityName: str | None = None
 ) -> Record | None:
     context = context_of(info)
     entity = _accounts.visible_entity(context.conn, context.viewer, entityName)
@@ -40,7 +39,7 @@ def _project(
 @query.field("models")
 def _models(
     _: Any,
-    info: GraphQLResolveInfo,
+    info: ResolveInfo,
     entityName: str | None = None,
     after: str | None = None,
     first: int | None = None,
@@ -67,12 +66,12 @@ def _server_info(*_: Any) -> Record:
     }
 
 
-def _is_viewer(record: Record, info: GraphQLResolveInfo) -> bool:
+def _is_viewer(record: Record, info: ResolveInfo) -> bool:
     return bool(record["_row"] == context_of(info).viewer.user_id)
 
 
 @user.field("apiKeys")
-def _api_keys(record: Record, info: GraphQLResolveInfo) -> Record:
+def _api_keys(record: Record, info: ResolveInfo) -> Record:
     if not _is_viewer(record, info):
         return {"edges": []}
     rows = context_of(info).conn.execute(
@@ -87,7 +86,7 @@ def _api_keys(record: Record, info: GraphQLResolveInfo) -> Record:
 
 
 @user.field("teams")
-def _teams(record: Record, info: GraphQLResolveInfo) -> Record:
+def _teams(record: Record, info: ResolveInfo) -> Record:
     if not _is_viewer(record, info):
         return {"edges": []}
     rows = context_of(info).conn.execute(
@@ -102,19 +101,19 @@ def _teams(record: Record, info: GraphQLResolveInfo) -> Record:
 
 
 @project.field("user")
-def _project_user(record: Record, info: GraphQLResolveInfo) -> Record | None:
+def _project_user(record: Record, info: ResolveInfo) -> Record | None:
     return context_of(info).user(record["_user_row"])
 
 
 @project.field("runCount")
-def _run_count(record: Record, info: GraphQLResolveInfo, filters: str | None = None) -> int:
+def _run_count(record: Record, info: ResolveInfo, filters: str | None = None) -> int:
     return _runs.count_runs(context_of(info).conn, record["_row"], filters)
 
 
 @project.field("runs")
 def _project_runs(
     record: Record,
-    info: GraphQLResolveInfo,
+    info: ResolveInfo,
     filters: str | None = None,
     after: str | None = None,
     first: int | None = None,
@@ -135,12 +134,12 @@ def _project_runs(
 
 @project.field("run")
 @project.field("bucket")
-def _project_run(record: Record, info: GraphQLResolveInfo, name: str, **_: Any) -> Record | None:
+def _project_run(record: Record, info: ResolveInfo, name: str, **_: Any) -> Record | None:
     return _runs.run_by_name(context_of(info).conn, record["_row"], name)
 
 
 @project.field("sweep")
-def _project_sweep(record: Record, info: GraphQLResolveInfo, sweepName: str) -> Record | None:
+def _project_sweep(record: Record, info: ResolveInfo, sweepName: str) -> Record | None:
     row = (
         context_of(info)
         .conn.execute(
@@ -170,7 +169,7 @@ def _project_sweep(record: Record, info: GraphQLResolveInfo, sweepName: str) -> 
 
 
 @sweep.field("runCount")
-def _sweep_run_count(record: Record, info: GraphQLResolveInfo) -> int:
+def _sweep_run_count(record: Record, info: ResolveInfo) -> int:
     (count,) = (
         context_of(info)
         .conn.execute(

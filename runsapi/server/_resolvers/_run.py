@@ -6,11 +6,10 @@ import json
 from typing import Any
 
 from ariadne import InterfaceType, ObjectType
-from graphql import GraphQLResolveInfo
 
 from runsapi.server import _artifacts, _files, _history
 from runsapi.server._constants import HISTORY_TAIL_ROWS
-from runsapi.server._context import Record, connection, context_of, page_size
+from runsapi.server._context import Record, ResolveInfo, connection, context_of, page_size
 from runsapi.server._jsontext import dumps
 
 run = ObjectType("Run")
@@ -21,22 +20,22 @@ artifact_collection = InterfaceType("ArtifactCollection")
 
 
 @run.field("user")
-def _user(record: Record, info: GraphQLResolveInfo) -> Record | None:
+def _user(record: Record, info: ResolveInfo) -> Record | None:
     return context_of(info).user(record["_user_row"])
 
 
 @run.field("project")
-def _project(record: Record, info: GraphQLResolveInfo) -> Record | None:
+def _project(record: Record, info: ResolveInfo) -> Record | None:
     return context_of(info).project(record["_project_row"])
 
 
 @run.field("fileCount")
-def _file_count(record: Record, info: GraphQLResolveInfo) -> int:
+def _file_count(record: Record, info: ResolveInfo) -> int:
     return _files.count_files(context_of(info).conn, record["_row"])
 
 
 @run.field("wandbConfig")
-def _wandb_config(record: Record, _: GraphQLResolveInfo, keys: list[str] | None = None) -> str:
+def _wandb_config(record: Record, _: ResolveInfo, keys: list[str] | None = None) -> str:
     if keys is None:
         return str(record["config"])
     config = json.loads(record["config"])
@@ -44,14 +43,14 @@ def _wandb_config(record: Record, _: GraphQLResolveInfo, keys: list[str] | None 
 
 
 @run.field("historyKeys")
-def _history_keys(record: Record, info: GraphQLResolveInfo) -> Record:
+def _history_keys(record: Record, info: ResolveInfo) -> Record:
     return context_of(info).history_keys(record)
 
 
 @run.field("history")
 def _history_rows(
     record: Record,
-    info: GraphQLResolveInfo,
+    info: ResolveInfo,
     minStep: int | None = None,
     maxStep: int | None = None,
     samples: int | None = None,
@@ -60,20 +59,18 @@ def _history_rows(
 
 
 @run.field("events")
-def _events(record: Record, info: GraphQLResolveInfo, samples: int | None = None) -> list[str]:
+def _events(record: Record, info: ResolveInfo, samples: int | None = None) -> list[str]:
     return _history.event_rows(context_of(info).conn, record["_row"], samples)
 
 
 @run.field("sampledHistory")
-def _sampled_history(
-    record: Record, info: GraphQLResolveInfo, specs: list[str]
-) -> list[list[Record]]:
+def _sampled_history(record: Record, info: ResolveInfo, specs: list[str]) -> list[list[Record]]:
     conn = context_of(info).conn
     return [_history.sampled_history(conn, record["_row"], spec) for spec in specs]
 
 
 @run.field("parquetHistory")
-def _parquet_history(record: Record, info: GraphQLResolveInfo, liveKeys: list[str]) -> Record:
+def _parquet_history(record: Record, info: ResolveInfo, liveKeys: list[str]) -> Record:
     # No parquet exports here: all history is "live". The official client only reads the
     # smallest live `_step`, so the first row is enough.
     spec = json.dumps({"keys": [], "samples": 1})
@@ -85,13 +82,13 @@ def _parquet_history(record: Record, info: GraphQLResolveInfo, liveKeys: list[st
 
 
 @run.field("historyTail")
-def _history_tail(record: Record, info: GraphQLResolveInfo) -> str:
+def _history_tail(record: Record, info: ResolveInfo) -> str:
     rows = _history.tail_rows(context_of(info).conn, "history", record["_row"], HISTORY_TAIL_ROWS)
     return json.dumps(rows)
 
 
 @run.field("eventsTail")
-def _events_tail(record: Record, info: GraphQLResolveInfo) -> str:
+def _events_tail(record: Record, info: ResolveInfo) -> str:
     rows = _history.tail_rows(context_of(info).conn, "events", record["_row"], HISTORY_TAIL_ROWS)
     return json.dumps(rows)
 
@@ -99,7 +96,7 @@ def _events_tail(record: Record, info: GraphQLResolveInfo) -> str:
 @run.field("files")
 def _run_files(
     record: Record,
-    info: GraphQLResolveInfo,
+    info: ResolveInfo,
     names: list[str | None] | None = None,
     after: str | None = None,
     first: int | None = None,
@@ -128,7 +125,7 @@ def _run_files(
 
 
 def _run_artifacts(
-    record: Record, info: GraphQLResolveInfo, direction: str, after: str | None, first: int | None
+    record: Record, info: ResolveInfo, direction: str, after: str | None, first: int | None
 ) -> Record:
     edges, has_next, total = _artifacts.list_run_artifacts(
         context_of(info).conn, record["_row"], direction, after=after, first=page_size(first)
@@ -140,35 +137,35 @@ def _run_artifacts(
 
 @run.field("outputArtifacts")
 def _output_artifacts(
-    record: Record, info: GraphQLResolveInfo, after: str | None = None, first: int | None = None
+    record: Record, info: ResolveInfo, after: str | None = None, first: int | None = None
 ) -> Record:
     return _run_artifacts(record, info, "output", after, first)
 
 
 @run.field("inputArtifacts")
 def _input_artifacts(
-    record: Record, info: GraphQLResolveInfo, after: str | None = None, first: int | None = None
+    record: Record, info: ResolveInfo, after: str | None = None, first: int | None = None
 ) -> Record:
     return _run_artifacts(record, info, "input", after, first)
 
 
 @artifact.field("artifactSequence")
-def _artifact_sequence(record: Record, info: GraphQLResolveInfo) -> Record:
+def _artifact_sequence(record: Record, info: ResolveInfo) -> Record:
     return _artifacts.sequence(context_of(info).conn, record["_sequence_row"])
 
 
 @artifact.field("artifactType")
-def _artifact_type(record: Record, info: GraphQLResolveInfo) -> Record:
+def _artifact_type(record: Record, info: ResolveInfo) -> Record:
     return {"name": _artifact_sequence(record, info)["_type"]}
 
 
 @artifact.field("tags")
-def _artifact_tags(record: Record, info: GraphQLResolveInfo) -> list[Record]:
+def _artifact_tags(record: Record, info: ResolveInfo) -> list[Record]:
     return _artifacts.tags(context_of(info).conn, record["_row"])
 
 
 @artifact.field("aliases")
-def _artifact_aliases(record: Record, info: GraphQLResolveInfo) -> list[Record]:
+def _artifact_aliases(record: Record, info: ResolveInfo) -> list[Record]:
     return [
         {**alias, "_sequence_row": record["_sequence_row"]}
         for alias in _artifacts.aliases(context_of(info).conn, record["_row"])
@@ -176,18 +173,18 @@ def _artifact_aliases(record: Record, info: GraphQLResolveInfo) -> list[Record]:
 
 
 @artifact_alias.field("artifactCollection")
-def _alias_collection(record: Record, info: GraphQLResolveInfo) -> Record:
+def _alias_collection(record: Record, info: ResolveInfo) -> Record:
     return _artifacts.sequence(context_of(info).conn, record["_sequence_row"])
 
 
 @artifact_sequence.field("project")
 @artifact_collection.field("project")
-def _sequence_project(record: Record, info: GraphQLResolveInfo) -> Record | None:
+def _sequence_project(record: Record, info: ResolveInfo) -> Record | None:
     return context_of(info).project(record["_project_row"])
 
 
 @artifact_sequence.field("latestArtifact")
-def _latest_artifact(record: Record, info: GraphQLResolveInfo) -> Record | None:
+def _latest_artifact(record: Record, info: ResolveInfo) -> Record | None:
     return _artifacts.latest_in_sequence(context_of(info).conn, record["_row"])
 
 
