@@ -1,48 +1,105 @@
 """The `runsapi` command: `serve` and `seed` a local server database, or run the `demo`.
 
-Every command needs the `server` extra, imported only when a command runs.
+Every command needs the server extra: pip install "runsapi[server]".
 """
 
 from __future__ import annotations
 
 import argparse
 
+from runsapi._version import __version__
+
+# The top-level modules the server extra installs (graphql comes with ariadne).
+_SERVER_MODULES = frozenset({"ariadne", "graphql", "starlette", "uvicorn"})
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="runsapi", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(
+        title="commands", dest="command", metavar="COMMAND", required=True
+    )
 
-    serve = commands.add_parser("serve", help="run the local W&B-compatible server")
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=summary, description=summary)
+
+    serve = command("serve", "Run the local W&B-compatible server until interrupted.")
     serve.add_argument("--db", required=True, help="SQLite database file (created if missing)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--api-key", help="API key to accept for the demo user (default: new)")
-    serve.add_argument("--enable-faults", action="store_true", help="enable /_runsapi/faults")
-    serve.set_defaults(command="serve")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8080, help="port to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--api-key",
+        help="API key to accept for user 'demo' (default: a new key; the key is printed at start)",
+    )
+    serve.add_argument(
+        "--enable-faults",
+        action="store_true",
+        help="accept fault injection at /_runsapi/faults (default: off)",
+    )
 
-    seed = commands.add_parser("seed", help="add a generated project to a database")
-    seed.add_argument("--db", required=True)
-    seed.add_argument("--entity", default="demo", help="user and entity owning the project")
-    seed.add_argument("--project", default="demo-project")
-    seed.add_argument("--runs", type=int, default=20)
-    seed.add_argument("--steps", type=int, default=200, help="history steps per run")
-    seed.add_argument("--events", type=int, default=20, help="system-metric rows per run")
-    seed.add_argument("--files", type=int, default=3, help="files per run (at most 6)")
-    seed.add_argument("--no-artifacts", action="store_true")
-    seed.add_argument("--seed", type=int, default=0)
-    seed.set_defaults(command="seed")
+    seed = command("seed", "Add a generated project to a database.")
+    seed.add_argument("--db", required=True, help="SQLite database file (created if missing)")
+    seed.add_argument(
+        "--entity",
+        default="demo",
+        help="user and entity owning the project, created if missing (default: %(default)s)",
+    )
+    seed.add_argument(
+        "--project", default="demo-project", help="project name (default: %(default)s)"
+    )
+    seed.add_argument("--runs", type=int, default=20, help="number of runs (default: %(default)s)")
+    seed.add_argument(
+        "--steps", type=int, default=200, help="history steps per run (default: %(default)s)"
+    )
+    seed.add_argument(
+        "--events", type=int, default=20, help="system-metric rows per run (default: %(default)s)"
+    )
+    seed.add_argument(
+        "--files", type=int, default=3, help="files per run, at most 6 (default: %(default)s)"
+    )
+    seed.add_argument(
+        "--no-artifacts",
+        action="store_true",
+        help="log no artifacts (default: one dataset, and a model per run)",
+    )
+    seed.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed; the same seed gives the same data (default: %(default)s)",
+    )
 
-    demo = commands.add_parser("demo", help="start a local server, seed it, show a workflow")
-    demo.add_argument("--runs", type=int, default=12)
-    demo.add_argument("--steps", type=int, default=500)
-    demo.set_defaults(command="demo")
+    demo = command("demo", "Start a seeded local server and walk through a client workflow.")
+    demo.add_argument("--runs", type=int, default=12, help="runs to seed (default: %(default)s)")
+    demo.add_argument(
+        "--steps", type=int, default=500, help="history steps per run (default: %(default)s)"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
-    from runsapi.server import _cli  # noqa: PLC0415 (the server extra is optional)
+    """Run the command `argv` (default: `sys.argv[1:]`) names.
 
+    If a module of the server extra is not installed, print one line naming it and how to
+    install the extra, and exit with status 2. Any other import error, of runsapi's own
+    modules or of an installed but incompatible dependency, propagates with its traceback.
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        from runsapi.server import _cli  # noqa: PLC0415 (the server extra is optional)
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] not in _SERVER_MODULES:
+            raise
+        parser.exit(
+            2,
+            f"runsapi {args.command} needs the server extra (module {error.name!r} is missing):"
+            ' pip install "runsapi[server]"\n',
+        )
     getattr(_cli, args.command)(args)
 
 

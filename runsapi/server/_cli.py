@@ -1,4 +1,8 @@
-"""The server side of the `runsapi` command: serve, seed and demo."""
+"""The server side of the `runsapi` command: serve, seed and demo.
+
+Importing this module imports the server extra; `runsapi.__main__` imports it only after
+parsing a command, and turns a missing module of the extra into an install hint.
+"""
 
 from __future__ import annotations
 
