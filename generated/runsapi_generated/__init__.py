@@ -73,10 +73,15 @@ from .get_runs_full import (
     GetRunsFullProjectRunsPageInfo,
 )
 from .get_viewer import GetViewer, GetViewerViewer
-from .input_types import UpdateRunStateInput
+from .input_types import RunChangeInput, UpdateRunStateInput
 from .mark_run_files_uploaded import (
     MarkRunFilesUploaded,
     MarkRunFilesUploadedMarkRunFilesUploaded,
+)
+from .merge_run_changes import (
+    MergeRunChanges,
+    MergeRunChangesMergeRunChanges,
+    MergeRunChangesMergeRunChangesBucket,
 )
 from .operations import (
     CREATE_PROJECT_GQL,
@@ -94,6 +99,7 @@ from .operations import (
     GET_RUNS_GQL,
     GET_VIEWER_GQL,
     MARK_RUN_FILES_UPLOADED_GQL,
+    MERGE_RUN_CHANGES_GQL,
     RUN_EVENTS_GQL,
     RUN_FILES_GQL,
     RUN_HISTORY_KEYS_GQL,
@@ -102,6 +108,7 @@ from .operations import (
     RUN_OUTPUT_ARTIFACTS_GQL,
     RUN_SAMPLED_HISTORY_GQL,
     RUNS_SAMPLED_HISTORY_GQL,
+    SERVER_FEATURES_QUERY_GQL,
     STOP_RUN_GQL,
     UPDATE_RUN_GQL,
     UPDATE_RUN_STATE_GQL,
@@ -157,6 +164,11 @@ from .runs_sampled_history import (
     RunsSampledHistoryProjectRunsEdges,
     RunsSampledHistoryProjectRunsEdgesNode,
     RunsSampledHistoryProjectRunsPageInfo,
+)
+from .server_features_query import (
+    ServerFeaturesQuery,
+    ServerFeaturesQueryServerInfo,
+    ServerFeaturesQueryServerInfoFeatures,
 )
 from .stop_run import StopRun, StopRunStopRun
 from .update_run import UpdateRun, UpdateRunUpsertBucket, UpdateRunUpsertBucketBucket
@@ -248,8 +260,12 @@ __all__ = [
     "LightRunFragment",
     "LightRunFragmentUser",
     "MARK_RUN_FILES_UPLOADED_GQL",
+    "MERGE_RUN_CHANGES_GQL",
     "MarkRunFilesUploaded",
     "MarkRunFilesUploadedMarkRunFilesUploaded",
+    "MergeRunChanges",
+    "MergeRunChangesMergeRunChanges",
+    "MergeRunChangesMergeRunChangesBucket",
     "PageInfoFragment",
     "ProjectFragment",
     "RUNS_SAMPLED_HISTORY_GQL",
@@ -260,6 +276,7 @@ __all__ = [
     "RUN_INPUT_ARTIFACTS_GQL",
     "RUN_OUTPUT_ARTIFACTS_GQL",
     "RUN_SAMPLED_HISTORY_GQL",
+    "RunChangeInput",
     "RunEvents",
     "RunEventsProject",
     "RunEventsProjectRun",
@@ -299,7 +316,11 @@ __all__ = [
     "RunsSampledHistoryProjectRunsEdges",
     "RunsSampledHistoryProjectRunsEdgesNode",
     "RunsSampledHistoryProjectRunsPageInfo",
+    "SERVER_FEATURES_QUERY_GQL",
     "STOP_RUN_GQL",
+    "ServerFeaturesQuery",
+    "ServerFeaturesQueryServerInfo",
+    "ServerFeaturesQueryServerInfoFeatures",
     "StopRun",
     "StopRunStopRun",
     "UPDATE_RUN_GQL",

@@ -19,8 +19,9 @@ from .get_run_state import GetRunState
 from .get_runs import GetRuns
 from .get_runs_full import GetRunsFull
 from .get_viewer import GetViewer
-from .input_types import UpdateRunStateInput
+from .input_types import RunChangeInput, UpdateRunStateInput
 from .mark_run_files_uploaded import MarkRunFilesUploaded
+from .merge_run_changes import MergeRunChanges
 from .operations import (
     CREATE_PROJECT_GQL,
     CREATE_RUN_FILES_GQL,
@@ -37,6 +38,7 @@ from .operations import (
     GET_RUNS_GQL,
     GET_VIEWER_GQL,
     MARK_RUN_FILES_UPLOADED_GQL,
+    MERGE_RUN_CHANGES_GQL,
     RUN_EVENTS_GQL,
     RUN_FILES_GQL,
     RUN_HISTORY_KEYS_GQL,
@@ -45,6 +47,7 @@ from .operations import (
     RUN_OUTPUT_ARTIFACTS_GQL,
     RUN_SAMPLED_HISTORY_GQL,
     RUNS_SAMPLED_HISTORY_GQL,
+    SERVER_FEATURES_QUERY_GQL,
     STOP_RUN_GQL,
     UPDATE_RUN_GQL,
     UPDATE_RUN_STATE_GQL,
@@ -58,6 +61,7 @@ from .run_input_artifacts import RunInputArtifacts
 from .run_output_artifacts import RunOutputArtifacts
 from .run_sampled_history import RunSampledHistory
 from .runs_sampled_history import RunsSampledHistory
+from .server_features_query import ServerFeaturesQuery
 from .stop_run import StopRun
 from .update_run import UpdateRun
 from .update_run_state import UpdateRunState
@@ -407,6 +411,39 @@ class GeneratedClient(BaseClient):
         data = self.get_data(response)
         return UpdateRun.model_validate(data)
 
+    def merge_run_changes(
+        self,
+        id: str,
+        display_name: Union[Optional[str], UnsetType] = UNSET,
+        description: Union[Optional[str], UnsetType] = UNSET,
+        notes: Union[Optional[str], UnsetType] = UNSET,
+        tags: Union[Optional[list[str]], UnsetType] = UNSET,
+        group: Union[Optional[str], UnsetType] = UNSET,
+        job_type: Union[Optional[str], UnsetType] = UNSET,
+        config: Union[Optional[list[RunChangeInput]], UnsetType] = UNSET,
+        summary_metrics: Union[Optional[list[RunChangeInput]], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> MergeRunChanges:
+        variables: dict[str, object] = {
+            "id": id,
+            "displayName": display_name,
+            "description": description,
+            "notes": notes,
+            "tags": tags,
+            "group": group,
+            "jobType": job_type,
+            "config": config,
+            "summaryMetrics": summary_metrics,
+        }
+        response = self.execute(
+            query=MERGE_RUN_CHANGES_GQL,
+            operation_name="MergeRunChanges",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return MergeRunChanges.model_validate(data)
+
     def delete_run(
         self,
         id: str,
@@ -593,6 +630,17 @@ class GeneratedClient(BaseClient):
         )
         data = self.get_data(response)
         return GetRunState.model_validate(data)
+
+    def server_features_query(self, **kwargs: Any) -> ServerFeaturesQuery:
+        variables: dict[str, object] = {}
+        response = self.execute(
+            query=SERVER_FEATURES_QUERY_GQL,
+            operation_name="ServerFeaturesQuery",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ServerFeaturesQuery.model_validate(data)
 
     def get_viewer(self, **kwargs: Any) -> GetViewer:
         variables: dict[str, object] = {}

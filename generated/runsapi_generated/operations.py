@@ -17,6 +17,7 @@ __all__ = [
     "GET_RUN_STATE_GQL",
     "GET_VIEWER_GQL",
     "MARK_RUN_FILES_UPLOADED_GQL",
+    "MERGE_RUN_CHANGES_GQL",
     "RUNS_SAMPLED_HISTORY_GQL",
     "RUN_EVENTS_GQL",
     "RUN_FILES_GQL",
@@ -25,6 +26,7 @@ __all__ = [
     "RUN_INPUT_ARTIFACTS_GQL",
     "RUN_OUTPUT_ARTIFACTS_GQL",
     "RUN_SAMPLED_HISTORY_GQL",
+    "SERVER_FEATURES_QUERY_GQL",
     "STOP_RUN_GQL",
     "UPDATE_RUN_GQL",
     "UPDATE_RUN_STATE_GQL",
@@ -411,6 +413,49 @@ fragment LightRunFragment on Run {
 }
 """
 
+MERGE_RUN_CHANGES_GQL = """
+mutation MergeRunChanges($id: String!, $displayName: String, $description: String, $notes: String, $tags: [String!], $group: String, $jobType: String, $config: [RunChangeInput!], $summaryMetrics: [RunChangeInput!]) {
+  mergeRunChanges(
+    input: {id: $id, displayName: $displayName, description: $description, notes: $notes, tags: $tags, groupName: $group, jobType: $jobType, config: $config, summaryMetrics: $summaryMetrics}
+  ) {
+    bucket {
+      ...FullRunFragment
+    }
+  }
+}
+
+fragment FullRunFragment on Run {
+  ...LightRunFragment
+  config
+  summaryMetrics
+  systemMetrics
+  historyKeys
+}
+
+fragment LightRunFragment on Run {
+  id
+  name
+  projectId
+  displayName
+  tags
+  sweepName
+  state
+  group
+  jobType
+  commit
+  readOnly
+  createdAt
+  heartbeatAt
+  description
+  notes
+  historyLineCount
+  user {
+    name
+    username
+  }
+}
+"""
+
 DELETE_RUN_GQL = """
 mutation DeleteRun($id: ID!, $deleteArtifacts: Boolean) {
   deleteRun(input: {id: $id, deleteArtifacts: $deleteArtifacts}) {
@@ -693,6 +738,17 @@ query GetRunState($entity: String!, $project: String!, $name: String!) {
     run(name: $name) {
       id
       state
+    }
+  }
+}
+"""
+
+SERVER_FEATURES_QUERY_GQL = """
+query ServerFeaturesQuery {
+  serverInfo {
+    features {
+      name
+      isEnabled
     }
   }
 }

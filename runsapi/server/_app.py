@@ -2,13 +2,16 @@
 
 Routes:
 - `POST /graphql`: executes schema.graphql; 401 without a valid key (HTTP Basic, the key
-  as password, like `api:<key>`), 400 for a body that is not JSON or a query that does
-  not validate, else 200 (GraphQL errors travel in `errors`).
+  as password, like `api:<key>`), 400 for a body that is not JSON, a query that does
+  not validate or one that asks for more than the limits allow (_limits.py), else 200
+  (GraphQL errors travel in `errors`, a stop at the request's time budget among them).
 - `GET|PUT /files/{entity}/{project}/{run}/{name}`: a run file's bytes (PUT needs the
   file to exist first, through `createRunFiles`); 401 without a key, 404 if not visible.
 - `GET|DELETE /_runsapi/stats`: request counts per operation (DELETE resets them).
 - `POST|DELETE /_runsapi/faults`: queue or clear faults; 404 unless faults are enabled.
-Any other path answers 404.
+Every route but a disabled one checks the key first, before it reads the body; bodies
+larger than MAX_REQUEST_BYTES (uploads: MAX_UPLOAD_BYTES) answer 413. The admin routes
+take any API key of the server. Any other path answers 404.
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ariadne import graphql_sync
+from ariadne import format_error, graphql_sync
+from graphql import DocumentNode, GraphQLError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -35,12 +40,24 @@ from starlette.types import Receive
 from runsapi._json import loads
 from runsapi.server import _accounts, _files, _runs
 from runsapi.server._accounts import Viewer
-from runsapi.server._constants import ADMIN_PATH, FAULT_MESSAGE, FILES_PATH, GRAPHQL_PATH
+from runsapi.server._bodies import read_body
+from runsapi.server._budget import sql_time_budget, stopped_by_budget
+from runsapi.server._constants import (
+    ADMIN_PATH,
+    FAULT_MESSAGE,
+    FILES_PATH,
+    GRAPHQL_PATH,
+    MAX_REQUEST_BYTES,
+    MAX_UPLOAD_BYTES,
+    SERVER_FEATURES,
+    SQL_TIME_BUDGET_SECONDS,
+)
 from runsapi.server._context import RequestContext
 from runsapi.server._documents import DocumentCache
 from runsapi.server._execution import executor_options
 from runsapi.server._faults import Fault, FaultQueue
 from runsapi.server._jsontext import response_json
+from runsapi.server._limits import check_limits
 from runsapi.server._schema import executable_schema
 from runsapi.server._stats import RequestCounter, operation_name
 from runsapi.server._store import Store
@@ -56,9 +73,11 @@ class AppState:
     store: Store
     counter: RequestCounter = field(default_factory=RequestCounter)
     faults: FaultQueue | None = None
+    features: frozenset[str] = SERVER_FEATURES
     documents: DocumentCache = field(default_factory=DocumentCache)
     # graphql_sync's executor arguments (scripts/bench_server.py compares the choices)
     executor: dict[str, Any] = field(default_factory=executor_options)
+    sql_time_budget: float = SQL_TIME_BUDGET_SECONDS
     _viewers: dict[str, Viewer] = field(default_factory=dict)
 
     def known_viewer(self, key: str) -> Viewer | None:
@@ -81,6 +100,14 @@ def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> R
 
 def _error(status: int, message: str) -> Response:
     return _json(status, {"errors": [{"message": message}]})
+
+
+def _unauthorized() -> Response:
+    return _error(401, "a valid API key is required (HTTP Basic, api:<key>)")
+
+
+def _too_large(limit: int) -> Response:
+    return _error(413, f"the request body is larger than the {limit:,} bytes this server takes")
 
 
 def _api_key(request: Request) -> str | None:
@@ -129,12 +156,16 @@ async def _faulted(
 
 class _ErrorLog(logging.LoggerAdapter[logging.Logger]):
     """Where ariadne logs resolver errors: a client's mistake (a bad filter, an unknown
-    id, a query that does not validate) is logged at DEBUG without a traceback; anything
-    else is a server bug and keeps its ERROR and traceback."""
+    id, a query that does not validate or asks too much) is logged at DEBUG without a
+    traceback, a request stopped by its time budget at WARNING; anything else is a server
+    bug and keeps its ERROR and traceback."""
 
     def error(self, msg: object, *args: object, **kwargs: Any) -> None:
         error = kwargs.get("exc_info")
         cause = getattr(error, "original_error", None)
+        if stopped_by_budget(cause):
+            self.logger.warning("GraphQL request stopped by its time budget: %s", msg)
+            return
         if cause is None or isinstance(cause, (ValueError, LookupError)):
             self.logger.debug("GraphQL error: %s", msg)
             return
@@ -144,19 +175,40 @@ class _ErrorLog(logging.LoggerAdapter[logging.Logger]):
 _ERROR_LOG = _ErrorLog(LOGGER, {})
 
 
+def _format_error(error: GraphQLError, debug: bool = False, *, budget: float) -> dict[str, Any]:
+    formatted = format_error(error, debug)
+    if stopped_by_budget(error.original_error):
+        formatted["message"] = (
+            f"the request was stopped at the server's time budget of {budget:g} s;"
+            " ask for less (fewer runs or samples, a narrower filter)"
+        )
+    return formatted
+
+
+def _checked_root(
+    _context: Any, operation: str | None, variables: dict[str, Any] | None, document: DocumentNode
+) -> None:
+    """ariadne calls the root value's callable between validation and execution, with
+    the variables: where the request's limits are checked. The root value is None."""
+    check_limits(executable_schema(), document, operation, variables)
+
+
 def _execute(state: AppState, payload: Any, viewer: Viewer, base_url: str) -> tuple[int, bytes]:
     data = payload
     if isinstance(payload, dict):  # the official client sends operationName ""
         data = {**payload, "operationName": payload.get("operationName") or None}
-    success, result = graphql_sync(
-        executable_schema(),
-        data,
-        context_value=RequestContext(state.store, viewer, base_url),
-        query_parser=state.documents.parse,
-        query_validator=state.documents.validate,
-        logger=_ERROR_LOG,
-        **state.executor,
-    )
+    with sql_time_budget(state.store.connection(), state.sql_time_budget):
+        success, result = graphql_sync(
+            executable_schema(),
+            data,
+            context_value=RequestContext(state.store, viewer, base_url, state.features),
+            root_value=_checked_root,
+            query_parser=state.documents.parse,
+            query_validator=state.documents.validate,
+            logger=_ERROR_LOG,
+            error_formatter=partial(_format_error, budget=state.sql_time_budget),
+            **state.executor,
+        )
     return (200 if success else 400), response_json(result)
 
 
@@ -172,18 +224,20 @@ def _routes(state: AppState) -> list[Route]:
         return str(request.base_url).rstrip("/")
 
     async def graphql(request: Request) -> Response:
-        body = await request.body()
+        viewer = await authenticated(request)
+        if viewer is None:
+            return _unauthorized()
+        body = await read_body(request, MAX_REQUEST_BYTES)
+        if body is None:
+            return _too_large(MAX_REQUEST_BYTES)
         try:
             payload = loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             payload = None
         operation = operation_name(payload)
         state.counter.record(operation)
 
         async def answer() -> Response:
-            viewer = await authenticated(request)
-            if viewer is None:
-                return _error(401, "a valid API key is required (HTTP Basic, api:<key>)")
             if payload is None:
                 return _error(400, "the request body is not valid JSON")
             status, body = await run_in_threadpool(
@@ -197,14 +251,17 @@ def _routes(state: AppState) -> list[Route]:
         return response
 
     async def files(request: Request) -> Response:
+        viewer = await authenticated(request)
+        if viewer is None:
+            return _unauthorized()
+
         async def answer() -> Response:
-            viewer = await authenticated(request)
-            if viewer is None:
-                return _error(401, "a valid API key is required (HTTP Basic, api:<key>)")
             params = request.path_params
             where = (params["entity"], params["project"], params["run"], params["name"])
             if request.method == "PUT":
-                data = await request.body()
+                data = await read_body(request, MAX_UPLOAD_BYTES)
+                if data is None:
+                    return _too_large(MAX_UPLOAD_BYTES)
                 stored = await run_in_threadpool(_store_upload, state.store, viewer, where, data)
                 return Response(status_code=200) if stored else _error(404, "no such file")
             content = await run_in_threadpool(_read_file, state.store, viewer, where)
@@ -216,6 +273,8 @@ def _routes(state: AppState) -> list[Route]:
         return await _faulted(request, fault, answer)
 
     async def stats(request: Request) -> Response:
+        if await authenticated(request) is None:
+            return _unauthorized()
         if request.method == "DELETE":
             state.counter.reset()
         return _json(
@@ -225,12 +284,17 @@ def _routes(state: AppState) -> list[Route]:
     async def faults(request: Request) -> Response:
         if state.faults is None:
             return _error(404, "fault injection is not enabled")
+        if await authenticated(request) is None:
+            return _unauthorized()
         if request.method == "DELETE":
             state.faults.clear()
             return _json(200, {"ok": True})
+        body = await read_body(request, MAX_REQUEST_BYTES)
+        if body is None:
+            return _too_large(MAX_REQUEST_BYTES)
         try:
-            state.faults.add(Fault.from_json(json.loads(await request.body())))
-        except ValueError as exc:
+            state.faults.add(Fault.from_json(json.loads(body)))
+        except (ValueError, RecursionError) as exc:
             return _error(400, str(exc))
         return _json(200, {"ok": True})
 
@@ -274,9 +338,17 @@ def _store_upload(store: Store, viewer: Viewer, where: FileAddress, data: bytes)
     return True
 
 
-def create_app(db_path: Path | str, *, faults: bool = False) -> Starlette:
-    """The server's ASGI app over the SQLite database at `db_path` (created if missing)."""
-    state = AppState(store=Store(Path(db_path)), faults=FaultQueue() if faults else None)
+def create_app(
+    db_path: Path | str, *, faults: bool = False, features: Iterable[str] = SERVER_FEATURES
+) -> Starlette:
+    """The server's ASGI app over the SQLite database at `db_path` (created if missing),
+    with the optional `features` enabled (all of SERVER_FEATURES by default)."""
+    enabled = frozenset(features)
+    if not enabled <= SERVER_FEATURES:
+        raise ValueError(f"unknown server features {sorted(enabled - SERVER_FEATURES)}")
+    state = AppState(
+        store=Store(Path(db_path)), faults=FaultQueue() if faults else None, features=enabled
+    )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -15,16 +15,31 @@ API_KEY_BYTES = 20  # token_hex(20) gives 40 characters
 MIN_API_KEY_LENGTH = 40
 DEFAULT_PROJECT = "uncategorized"
 
-# Page sizes, when a query gives no `first`; larger requests are capped.
+# Page size when a query gives no `first`.
 DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 10_000
 
 # Sampling defaults: `history`/`events` without `samples` (the official client's default is
-# 500), and a cap on any single answer.
+# 500).
 DEFAULT_HISTORY_SAMPLES = 500
 DEFAULT_EVENTS_SAMPLES = 500
-MAX_SAMPLES = 1_000_000
 HISTORY_TAIL_ROWS = 10
+
+# What one GraphQL request may ask for (_limits.py); more is refused before it runs.
+MAX_PAGE_SIZE = 10_000  # `first` of any paginated field
+MAX_PAGE_ITEMS = 100_000  # items of all pages, a page in a page counted per outer item
+MAX_FIELD_ALIASES = 5  # names one field is asked for under in one selection
+MAX_LISTING_FIELDS = 10  # top-level and paginated fields, every copy counted
+MAX_SAMPLED_ROWS = 500_000  # runs x samples x specs over history, events, sampledHistory
+MAX_SELECTED_FIELDS = 2_000  # fields once fragments are expanded
+
+# What one HTTP request may send, in bytes (413 past it): GraphQL and admin bodies, and
+# the bytes of one file upload.
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
+# Operation names the request counter keeps apart (others count as one): how many, and
+# how long each may be.
+MAX_COUNTED_OPERATIONS = 1_000
+MAX_COUNTED_NAME_LENGTH = 200
 
 # Distinct query texts kept parsed and validated.
 DOCUMENT_CACHE_SIZE = 256
@@ -32,6 +47,9 @@ DOCUMENT_CACHE_SIZE = 256
 # SQLite.
 BUSY_TIMEOUT_MS = 30_000
 INSERT_BATCH_ROWS = 50_000
+# How long one request's SQL may run, in seconds, before it is stopped (_budget.py): well
+# under the client's 60 s read timeout, far over what any request of the clients needs.
+SQL_TIME_BUDGET_SECONDS = 10.0
 
 # LocalServer lifecycle, in seconds.
 STARTUP_TIMEOUT = 20.0
@@ -43,10 +61,16 @@ DEFAULT_HANG_SECONDS = 30.0
 FAULT_MESSAGE = "fault injected by the runsapi local server"
 
 UPLOAD_HEADERS = ("Content-Type:application/octet-stream",)
-SERVER_FEATURES = (
-    "MARK_RUN_FILES_UPLOADED",
-    "TOTAL_COUNT_IN_FILE_CONNECTION",
-    "UPDATE_RUN_STATE",
-    "ARTIFACT_DIGEST_ALGORITHM",
-    "USE_ARTIFACT_WITH_ENTITY_AND_PROJECT_INFORMATION",
+# The runsapi extension `mergeRunChanges` (schema.graphql), named in W&B's style.
+MERGE_RUN_CHANGES = "MERGE_RUN_CHANGES"
+# What `serverInfo.features` lists; a server enables all of them unless told otherwise.
+SERVER_FEATURES = frozenset(
+    {
+        "MARK_RUN_FILES_UPLOADED",
+        "TOTAL_COUNT_IN_FILE_CONNECTION",
+        "UPDATE_RUN_STATE",
+        "ARTIFACT_DIGEST_ALGORITHM",
+        "USE_ARTIFACT_WITH_ENTITY_AND_PROJECT_INFORMATION",
+        MERGE_RUN_CHANGES,
+    }
 )

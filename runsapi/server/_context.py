@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from runsapi.server import _history
 from runsapi.server._accounts import Viewer
-from runsapi.server._constants import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from runsapi.server._constants import DEFAULT_PAGE_SIZE, SERVER_FEATURES
 from runsapi.server._ids import encode_id
 from runsapi.server._store import Store
 
@@ -21,6 +21,8 @@ class RequestContext:
     store: Store
     viewer: Viewer
     base_url: str
+    # The optional features enabled on this server (`serverInfo.features`).
+    features: frozenset[str] = SERVER_FEATURES
     _users: dict[int, Record | None] = field(default_factory=dict)
     _projects: dict[int, Record | None] = field(default_factory=dict)
     _history_keys: dict[int, Record] = field(default_factory=dict)
@@ -79,11 +81,13 @@ def context_of(info: ResolveInfo) -> RequestContext:
 
 
 def page_size(first: int | None) -> int:
+    """`first`, or the default page size; a request asking for more than MAX_PAGE_SIZE is
+    refused before it runs (_limits.py)."""
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 0:
         raise ValueError("first must not be negative")
-    return min(first, MAX_PAGE_SIZE)
+    return first
 
 
 def connection(edges: list[tuple[Record, str]], has_next: bool, after: str | None) -> Record:

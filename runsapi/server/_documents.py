@@ -38,7 +38,10 @@ class DocumentCache:
             if entry is not None:
                 self._entries.move_to_end(query)
                 return entry[0]
-        document = parse(query)  # a syntax error raises and is not cached
+        try:
+            document = parse(query)  # a syntax error raises and is not cached
+        except RecursionError as exc:  # graphql-core 3.2.4 has no nesting limit of its own
+            raise GraphQLError("Syntax Error: Document is nested too deeply.") from exc
         with self._lock:
             self._entries[query] = (document, None)
             while len(self._entries) > self._size:

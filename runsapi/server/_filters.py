@@ -6,8 +6,8 @@ Semantics (the test oracle in tests/server/oracle.py implements the same rules i
   with booleans; `null` matches null and missing fields; arrays and objects match equal
   JSON. `$gt/$gte/$lt/$lte` need a number or a string operand and match fields of that
   kind only. `$ne`, `$nin` and `$not` are negations, so they match missing fields.
-- `$in`/`$nin` take a list; `$regex` (Python `re.search`, `$options` among "imsx") matches
-  strings; `$exists` tests presence (a JSON null is present).
+- `$in`/`$nin` take a list; `$regex` (RE2 syntax, searched anywhere in the value, `$options`
+  among "ims"; see _regex) matches strings; `$exists` tests presence (a JSON null is present).
 - `tags` matches when any tag matches; `{"tags": [...]}` is exact list equality and
   `{"tags": {"$exists": ...}}` is always true/false (every run has a tag list).
 - Timestamps (`createdAt`, `heartbeatAt`, `updatedAt`) compare as naive-UTC ISO-8601 text;
@@ -20,8 +20,9 @@ Semantics (the test oracle in tests/server/oracle.py implements the same rules i
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Mapping
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -34,7 +35,7 @@ from runsapi.server._fields import (
     resolve_field,
 )
 from runsapi.server._jsontext import dumps_queryable, loads_object, queryable
-from runsapi.server._store import regex_flags
+from runsapi.server._regex import compile_regex
 
 Sql = tuple[str, list[Any]]
 
@@ -42,13 +43,35 @@ _COMPARISONS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
 _TAG_ELEMENT = Scalar(value_sql="tag.value", type_sql="tag.type")
 _TRUE: Sql = ("1", [])
 _FALSE: Sql = ("0", [])
+# Objects and lists nest at most this deep in a filter (the client's limit too), so that
+# compiling one cannot exhaust Python's stack.
+MAX_FILTER_DEPTH = 64
+# How SQLite refuses a statement that exceeds its limits: nesting (a filter nested a few
+# dozen operators deep) or bound values (tens of thousands of $in values).
+_SQLITE_LIMITS = ("parser stack overflow", "Expression tree is too large", "too many SQL variables")
 
 
 def parse_filters(text: str | None) -> Mapping[str, Any]:
     try:
-        return loads_object(text, what="filters")
+        filters = loads_object(text, what="filters")
     except ValueError as exc:
         raise FilterError(str(exc)) from exc
+    _check_depth(filters)
+    return filters
+
+
+def _check_depth(filters: Mapping[str, Any]) -> None:
+    level: list[Any] = [filters]
+    for _ in range(MAX_FILTER_DEPTH):
+        level = [
+            child
+            for value in level
+            for child in (value.values() if isinstance(value, Mapping) else value)
+            if isinstance(child, (Mapping, list))
+        ]
+        if not level:
+            return
+    raise FilterError(f"filters may nest objects and lists at most {MAX_FILTER_DEPTH} deep")
 
 
 def compile_filters(filters: Mapping[str, Any]) -> Sql:
@@ -56,14 +79,31 @@ def compile_filters(filters: Mapping[str, Any]) -> Sql:
     return _document(filters)
 
 
+@contextmanager
+def sqlite_limits() -> Iterator[None]:
+    """Report SQLite refusing a filter's statement as too large as the client's error."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if not str(exc).startswith(_SQLITE_LIMITS):
+            raise
+        raise FilterError(
+            f"the filter is too large for SQLite ({exc}): nest fewer operators or list fewer values"
+        ) from exc
+
+
 def _all(parts: list[Sql], joiner: str, empty: Sql) -> Sql:
+    """The parts joined as a balanced tree, so that SQLite's expression depth grows with
+    the logarithm of their number (a flat `a OR b OR ...` of a thousand `$in` values
+    would exceed it)."""
     if not parts:
         return empty
     if len(parts) == 1:
         return parts[0]
-    return "(" + f" {joiner} ".join(sql for sql, _ in parts) + ")", [
-        param for _, params in parts for param in params
-    ]
+    middle = len(parts) // 2
+    left = _all(parts[:middle], joiner, empty)
+    right = _all(parts[middle:], joiner, empty)
+    return f"({left[0]} {joiner} {right[0]})", left[1] + right[1]
 
 
 def _negate(part: Sql) -> Sql:
@@ -205,11 +245,10 @@ def _regex(field: Scalar, pattern: Any, options: Any) -> Sql:
     if not isinstance(pattern, str) or not isinstance(options, str):
         raise FilterError("$regex and $options need strings")
     try:
-        flags = regex_flags(options)
-        re.compile(pattern, flags)
-    except (ValueError, re.error) as exc:
+        compile_regex(pattern, options)
+    except ValueError as exc:
         raise FilterError(f"invalid $regex {pattern!r}: {exc}") from exc
     return (
-        f"({field.type_sql} = 'text' AND regexp_flags(?, ?, {field.value_sql}))",
-        [*field.type_params, pattern, flags, *field.value_params],
+        f"({field.type_sql} = 'text' AND re2_search(?, ?, {field.value_sql}))",
+        [*field.type_params, pattern, options, *field.value_params],
     )

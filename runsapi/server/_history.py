@@ -21,9 +21,8 @@ from runsapi.server._constants import (
     DEFAULT_EVENTS_SAMPLES,
     DEFAULT_HISTORY_SAMPLES,
     INSERT_BATCH_ROWS,
-    MAX_SAMPLES,
 )
-from runsapi.server._jsontext import dumps
+from runsapi.server._jsontext import dumps, loads_value
 from runsapi.server._sampling import sample_indices
 
 _MIN_STEP = -(2**63)
@@ -146,7 +145,7 @@ def append_events(conn: sqlite3.Connection, run_id: int, rows: Iterable[Mapping[
 
 
 def _samples(samples: int | None, default: int) -> int:
-    return default if samples is None else min(samples, MAX_SAMPLES)
+    return default if samples is None else samples
 
 
 def _rows_at(
@@ -307,10 +306,7 @@ def event_rows(conn: sqlite3.Connection, run_id: int, samples: int | None) -> li
 
 def parse_spec(text: str) -> tuple[list[str], int, int | None, int | None]:
     """(keys, samples, minStep, maxStep) of a sampledHistory spec; ValueError if malformed."""
-    try:
-        spec = json.loads(text)
-    except ValueError as exc:
-        raise ValueError(f"sampledHistory spec is not valid JSON: {exc}") from exc
+    spec = loads_value(text, what="a sampledHistory spec")
     if not isinstance(spec, dict):
         raise ValueError("a sampledHistory spec must be a JSON object")
     keys = spec.get("keys") or []

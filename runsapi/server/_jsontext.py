@@ -59,14 +59,22 @@ def dumps_queryable(value: Any) -> str:
     return json.dumps(queryable(value), separators=(",", ":"), allow_nan=False)
 
 
+def loads_value(text: str, *, what: str) -> Any:
+    """Decode a client's JSON text; ValueError naming `what` if it is not JSON or is
+    nested too deeply to decode."""
+    try:
+        return loads(text)
+    except RecursionError as exc:  # past pydantic-core's depth limit, `json` recurses
+        raise ValueError(f"{what} is nested too deeply") from exc
+    except ValueError as exc:
+        raise ValueError(f"{what} is not valid JSON: {exc}") from exc
+
+
 def loads_object(text: str | None, *, what: str) -> dict[str, Any]:
     """Decode a JSONString argument that must hold an object; None and "" give {}."""
     if not text:
         return {}
-    try:
-        value = loads(text)
-    except ValueError as exc:
-        raise ValueError(f"{what} is not valid JSON: {exc}") from exc
+    value = loads_value(text, what=what)
     if value is None:
         return {}
     if not isinstance(value, dict):

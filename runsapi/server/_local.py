@@ -6,6 +6,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
@@ -19,6 +20,7 @@ from runsapi.server._constants import (
     GRACEFUL_SHUTDOWN_TIMEOUT,
     GRAPHQL_PATH,
     HOST,
+    SERVER_FEATURES,
     STARTUP_POLL_INTERVAL,
     STARTUP_TIMEOUT,
 )
@@ -35,7 +37,10 @@ class LocalServer:
 
     The database is a temporary file unless `db_path` is given; the default user
     ("demo", entity "demo") gets a fresh API key at every start. `faults=True` enables
-    fault injection (`inject_fault`, or `POST /_runsapi/faults`).
+    fault injection (`inject_fault`, or `POST /_runsapi/faults` with an API key).
+    `features` are the optional features enabled (every one of SERVER_FEATURES by
+    default); for a server without atomic merges:
+    `features=SERVER_FEATURES - {MERGE_RUN_CHANGES}`.
     """
 
     def __init__(
@@ -44,11 +49,13 @@ class LocalServer:
         *,
         seed: SeedSpec | None = None,
         faults: bool = False,
+        features: Iterable[str] = SERVER_FEATURES,
         port: int = 0,
     ) -> None:
         self._db_path = None if db_path is None else Path(db_path)
         self._seed = seed
         self._faults = faults
+        self._features = frozenset(features)
         self._port = port
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
         self._server: uvicorn.Server | None = None
@@ -109,7 +116,7 @@ class LocalServer:
         if self._db_path is None:
             self._tempdir = tempfile.TemporaryDirectory(prefix="runsapi-")
             self._db_path = Path(self._tempdir.name) / "runsapi.db"
-        app = create_app(self._db_path, faults=self._faults)
+        app = create_app(self._db_path, faults=self._faults, features=self._features)
         self._state = app.state.runsapi
         with self.store.write() as conn:
             self.api_key = _accounts.ensure_user(conn, DEFAULT_USERNAME)

@@ -7,9 +7,11 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from runsapi.server._filters import compile_filters, parse_filters
+from runsapi._json import unwrap_config, wrap_config
+from runsapi._tracked import DELETED, Change, apply_changes
+from runsapi.server._filters import compile_filters, parse_filters, sqlite_limits
 from runsapi.server._ids import encode_id
-from runsapi.server._jsontext import dumps, dumps_queryable, loads_object
+from runsapi.server._jsontext import dumps, dumps_queryable, loads_object, loads_value
 from runsapi.server._ordering import parse_order
 from runsapi.server._time import now
 
@@ -36,6 +38,8 @@ _TEXT_INPUTS = {
     "commit": "commit_hash",
     "host": "host",
 }
+# MergeRunChangesInput fields holding change sets (RunChangeInput lists), not JSON text.
+_CHANGE_SETS = ("config", "summaryMetrics")
 
 
 def _record(row: tuple[Any, ...]) -> RunRecord:
@@ -87,10 +91,11 @@ def run_by_name(conn: sqlite3.Connection, project_id: int, name: str) -> RunReco
 
 def count_runs(conn: sqlite3.Connection, project_id: int, filters: str | None) -> int:
     condition, params = compile_filters(parse_filters(filters))
-    (count,) = conn.execute(
-        f"SELECT count(*) FROM runs WHERE runs.project_id = ? AND {condition}",
-        [project_id, *params],
-    ).fetchone()
+    with sqlite_limits():
+        (count,) = conn.execute(
+            f"SELECT count(*) FROM runs WHERE runs.project_id = ? AND {condition}",
+            [project_id, *params],
+        ).fetchone()
     return int(count)
 
 
@@ -113,24 +118,19 @@ def list_runs(
         where += f" AND {after_sql}"
         params += after_params
     order_sql, order_params = ordering.order_by()
-    rows = conn.execute(
-        f"SELECT {_COLUMNS}, {ordering.field.value_sql} FROM runs WHERE {where}"
-        f" ORDER BY {order_sql} LIMIT ?",
-        [*ordering.field.value_params, *params, *order_params, first + 1],
-    ).fetchall()
+    with sqlite_limits():
+        rows = conn.execute(
+            f"SELECT {_COLUMNS}, {ordering.field.value_sql} FROM runs WHERE {where}"
+            f" ORDER BY {order_sql} LIMIT ?",
+            [*ordering.field.value_params, *params, *order_params, first + 1],
+        ).fetchall()
     page = [(_record(row), ordering.cursor(row[-1], row[0])) for row in rows[:first]]
     return page, len(rows) > first
 
 
-def _config_columns(text: str | None) -> tuple[str, str]:
-    """(config, its query copy) from a JSONString argument."""
-    config = loads_object(text, what="config")
-    return dumps(config), dumps_queryable(config)
-
-
-def _summary_columns(text: str | None) -> tuple[str, str]:
-    summary = loads_object(text, what="summaryMetrics")
-    return dumps(summary), dumps_queryable(summary)
+def _json_columns(value: dict[str, Any]) -> tuple[str, str]:
+    """(the stored JSON, its query copy) of a config or summary."""
+    return dumps(value), dumps_queryable(value)
 
 
 def _validated_state(state: Any) -> str:
@@ -148,9 +148,13 @@ def _assignments(fields: Mapping[str, Any]) -> dict[str, Any]:
     if "tags" in fields:
         columns["tags"] = dumps(list(fields["tags"] or []))
     if "config" in fields:
-        columns["config"], columns["config_q"] = _config_columns(fields["config"])
+        columns["config"], columns["config_q"] = _json_columns(
+            loads_object(fields["config"], what="config")
+        )
     if "summaryMetrics" in fields:
-        columns["summary"], columns["summary_q"] = _summary_columns(fields["summaryMetrics"])
+        columns["summary"], columns["summary_q"] = _json_columns(
+            loads_object(fields["summaryMetrics"], what="summaryMetrics")
+        )
     if fields.get("state") is not None:
         columns["state"] = _validated_state(fields["state"])
     return columns
@@ -181,7 +185,49 @@ def create_run(
 
 
 def update_run(conn: sqlite3.Connection, run_id: int, fields: Mapping[str, Any]) -> None:
-    columns = {**_assignments(fields), "updated_at": now()}
+    _set_columns(conn, run_id, _assignments(fields))
+
+
+def merge_run(conn: sqlite3.Connection, run_id: int, fields: Mapping[str, Any]) -> None:
+    """Update a run from MergeRunChangesInput fields: plain fields as `update_run` does,
+    `config` and `summaryMetrics` change sets merged into the stored values.
+
+    Call it inside `Store.write()`, so that reading the stored values and writing the
+    merged ones is one transaction that no other writer can come between.
+    """
+    plain = {name: value for name, value in fields.items() if name not in _CHANGE_SETS}
+    columns = _assignments(plain)
+    config = _change_set(fields.get("config"), what="config")
+    summary = _change_set(fields.get("summaryMetrics"), what="summaryMetrics")
+    stored_config, stored_summary = conn.execute(
+        "SELECT config, summary FROM runs WHERE id = ?", (run_id,)
+    ).fetchone()
+    if config:
+        raw = loads_object(stored_config, what="config")
+        merged = wrap_config(apply_changes(unwrap_config(raw), config), raw)
+        columns["config"], columns["config_q"] = _json_columns(merged)
+    if summary:
+        merged = apply_changes(loads_object(stored_summary, what="summaryMetrics"), summary)
+        columns["summary"], columns["summary_q"] = _json_columns(merged)
+    _set_columns(conn, run_id, columns)
+
+
+def _change_set(items: list[dict[str, Any]] | None, *, what: str) -> list[Change]:
+    """RunChangeInput values as Changes: a null `value` deletes, JSON text sets."""
+    changes = []
+    for item in items or ():
+        path, value = tuple(item["path"]), item.get("value")
+        if not path:
+            raise ValueError(f"a {what} change needs a non-empty path")
+        if value is None:
+            changes.append(Change(path, DELETED))
+            continue
+        changes.append(Change(path, loads_value(value, what=f"the {what} value at {list(path)}")))
+    return changes
+
+
+def _set_columns(conn: sqlite3.Connection, run_id: int, columns: Mapping[str, Any]) -> None:
+    columns = {**columns, "updated_at": now()}
     assignments = ", ".join(f"{column} = ?" for column in columns)
     conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?", [*columns.values(), run_id])
 

@@ -7,9 +7,13 @@ import threading
 from collections import Counter
 from typing import Any
 
+from runsapi.server._constants import MAX_COUNTED_NAME_LENGTH, MAX_COUNTED_OPERATIONS
+
 _COMMENT = re.compile(r"#[^\n]*")
 _OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 ANONYMOUS = "<anonymous>"
+# Where names past MAX_COUNTED_OPERATIONS distinct ones, or too long, are counted.
+OTHER_OPERATIONS = "<other>"
 
 
 def operation_name(payload: Any) -> str:
@@ -29,7 +33,10 @@ def operation_name(payload: Any) -> str:
 
 class RequestCounter:
     """Thread-safe counts of GraphQL requests by operation name (faulted ones included),
-    and of the response bytes sent for them, for benchmarks."""
+    and of the response bytes sent for them, for benchmarks. Names are the client's, so
+    the memory they take is bounded: at most MAX_COUNTED_OPERATIONS of at most
+    MAX_COUNTED_NAME_LENGTH characters are kept apart, others count as OTHER_OPERATIONS.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -38,6 +45,9 @@ class RequestCounter:
 
     def record(self, operation: str) -> None:
         with self._lock:
+            full = len(self._counts) >= MAX_COUNTED_OPERATIONS
+            if len(operation) > MAX_COUNTED_NAME_LENGTH or (full and operation not in self._counts):
+                operation = OTHER_OPERATIONS
             self._counts[operation] += 1
 
     def record_bytes(self, size: int) -> None:

@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
 from runsapi.server._constants import BUSY_TIMEOUT_MS
 from runsapi.server._migrations import migrate
-
-
-@lru_cache(maxsize=256)
-def _compile(pattern: str, flags: int) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
-
-
-_REGEX_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
-
-
-def regex_flags(options: str) -> int:
-    flags = 0
-    for letter in options:
-        if letter not in _REGEX_FLAGS:
-            raise ValueError(f"unsupported $options letter {letter!r}")
-        flags |= _REGEX_FLAGS[letter]
-    return flags
-
-
-def _regexp(pattern: str, flags: int, value: object) -> int:
-    # SQLite has no REGEXP of its own; filters call this one as regexp_flags(p, f, value).
-    if not isinstance(value, str):
-        return 0
-    return 1 if _compile(pattern, flags).search(value) else 0
+from runsapi.server._regex import regex_search
 
 
 class Store:
@@ -63,7 +38,7 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.create_function("regexp_flags", 3, _regexp, deterministic=True)
+            conn.create_function("re2_search", 3, regex_search, deterministic=True)
             self._local.conn = conn
             with self._connections_lock:
                 self._connections.append(conn)
@@ -81,7 +56,8 @@ class Store:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite rolls back by itself after an interrupt
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 

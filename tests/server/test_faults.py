@@ -61,25 +61,22 @@ def test_truncate_answers_half_a_json_body(fresh: LocalServer) -> None:
 
 def test_admin_endpoint_and_request_counts(fresh: LocalServer) -> None:
     fresh.reset_request_counts()
-    added = httpx.post(
-        f"{fresh.base_url}/_runsapi/faults", json={"mode": "status", "status": 502, "count": 1}
-    )
-    assert added.status_code == 200
-    assert _post(fresh, VIEWER).status_code == 502
-    assert (
-        httpx.post(f"{fresh.base_url}/_runsapi/faults", json={"mode": "explode"}).status_code == 400
-    )
-    httpx.post(f"{fresh.base_url}/_runsapi/faults", json={"mode": "status", "count": 5})
-    assert httpx.delete(f"{fresh.base_url}/_runsapi/faults").status_code == 200
-    assert _post(fresh, VIEWER).status_code == 200
-    _post(fresh, {"query": "{ viewer { id } }", "operationName": ""})
-    stats = httpx.get(f"{fresh.base_url}/_runsapi/stats").json()
-    assert stats["requests"] == {"GetViewer": 2, "<anonymous>": 1}
-    assert fresh.request_counts == stats["requests"]
-    assert stats["bytes_sent"] == fresh.state.counter.bytes_sent > 0
-    httpx.delete(f"{fresh.base_url}/_runsapi/stats")
-    assert fresh.request_counts == {}
-    assert fresh.state.counter.bytes_sent == 0
+    with httpx.Client(base_url=f"{fresh.base_url}/_runsapi", auth=("api", fresh.api_key)) as admin:
+        added = admin.post("/faults", json={"mode": "status", "status": 502, "count": 1})
+        assert added.status_code == 200
+        assert _post(fresh, VIEWER).status_code == 502
+        assert admin.post("/faults", json={"mode": "explode"}).status_code == 400
+        admin.post("/faults", json={"mode": "status", "count": 5})
+        assert admin.delete("/faults").status_code == 200
+        assert _post(fresh, VIEWER).status_code == 200
+        _post(fresh, {"query": "{ viewer { id } }", "operationName": ""})
+        stats = admin.get("/stats").json()
+        assert stats["requests"] == {"GetViewer": 2, "<anonymous>": 1}
+        assert fresh.request_counts == stats["requests"]
+        assert stats["bytes_sent"] == fresh.state.counter.bytes_sent > 0
+        admin.delete("/stats")
+        assert fresh.request_counts == {}
+        assert fresh.state.counter.bytes_sent == 0
 
 
 def test_file_downloads_can_fail_too(fresh: LocalServer) -> None:

@@ -58,7 +58,9 @@ def _documents() -> dict[str, str]:
     return documents
 
 
-def test_every_operation_is_answered(fresh: LocalServer, fresh_client: Client) -> None:
+def test_every_operation_is_answered(  # noqa: PLR0915 (a statement or two per operation)
+    fresh: LocalServer, fresh_client: Client
+) -> None:
     assert fresh.seeded is not None
     documents = _documents()
     first, second = fresh.seeded.run_names[:2]
@@ -147,6 +149,13 @@ def test_every_operation_is_answered(fresh: LocalServer, fresh_client: Client) -
     new_id = created["upsertBucket"]["bucket"]["id"]
     updated = run("UpdateRun", id=new_id, notes="changed", summaryMetrics=json.dumps({"loss": 0.5}))
     assert updated["upsertBucket"]["bucket"]["notes"] == "changed"
+    merged = run(
+        "MergeRunChanges",
+        id=new_id,
+        summaryMetrics=[{"path": ["acc"], "value": "1"}, {"path": ["loss"]}],
+    )
+    assert json.loads(merged["mergeRunChanges"]["bucket"]["summaryMetrics"]) == {"acc": 1}
+    run("ServerFeaturesQuery")
     assert run("UpdateRunState", input={"id": new_id, "state": "failed"})["updateRunState"][
         "success"
     ]

@@ -10,7 +10,7 @@ from typing import Any
 from ariadne import MutationType
 
 from runsapi.server import _accounts, _artifacts, _files, _runs
-from runsapi.server._constants import DEFAULT_PROJECT, UPLOAD_HEADERS
+from runsapi.server._constants import DEFAULT_PROJECT, MERGE_RUN_CHANGES, UPLOAD_HEADERS
 from runsapi.server._context import Record, RequestContext, ResolveInfo, context_of
 from runsapi.server._ids import decode_id
 
@@ -73,6 +73,20 @@ def _upsert_bucket(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
                 run_id = existing["_row"]
                 _runs.update_run(conn, run_id, input)
     return {"bucket": _runs.run_by_row(context.conn, run_id), "inserted": inserted}
+
+
+@mutation.field("mergeRunChanges")
+def _merge_run_changes(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
+    context = context_of(info)
+    if MERGE_RUN_CHANGES not in context.features:
+        raise ValueError(f"mergeRunChanges is not offered: {MERGE_RUN_CHANGES} is disabled")
+    with context.store.write() as conn:
+        run_id = _visible_run(context, input["id"])["_row"]
+        _runs.merge_run(conn, run_id, input)
+    return {
+        "bucket": _runs.run_by_row(context.conn, run_id),
+        "clientMutationId": input.get("clientMutationId"),
+    }
 
 
 @mutation.field("deleteRun")

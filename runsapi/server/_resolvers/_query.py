@@ -58,11 +58,14 @@ def _models(
 
 
 @query.field("serverInfo")
-def _server_info(*_: Any) -> Record:
+def _server_info(_: Any, info: ResolveInfo) -> Record:
+    enabled = context_of(info).features
     return {
         "cliVersionInfo": {},
         "latestLocalVersionInfo": None,
-        "features": [{"name": name, "isEnabled": True} for name in SERVER_FEATURES],
+        "features": [
+            {"name": name, "isEnabled": name in enabled} for name in sorted(SERVER_FEATURES)
+        ],
     }
 
 
