@@ -27,10 +27,12 @@ from runsapi._exceptions import (
     UsageError,
 )
 from runsapi._filters import F, Filter, InvalidFilterError, InvalidOrderError
+from runsapi._json import InvalidValueError
 from runsapi._paths import InvalidPathError
 from runsapi._retry import NO_RETRIES, RetryPolicy
 from runsapi._version import __version__
 from runsapi.api import Api, Project, Viewer
+from runsapi.files import UnsafePathError
 from runsapi.history import HistoryScan
 from runsapi.runs import Run, Runs, RunState, User
 
@@ -53,6 +55,7 @@ __all__ = [
     "InvalidFilterError",
     "InvalidOrderError",
     "InvalidPathError",
+    "InvalidValueError",
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
@@ -64,6 +67,7 @@ __all__ = [
     "RunState",
     "Runs",
     "RunsApiError",
+    "UnsafePathError",
     "UsageError",
     "User",
     "Viewer",

@@ -9,8 +9,8 @@ import argparse
 
 from runsapi._version import __version__
 
-# The top-level modules the server extra installs (graphql comes with ariadne).
-_SERVER_MODULES = frozenset({"ariadne", "graphql", "starlette", "uvicorn"})
+# The top-level modules the server extra installs (re2 is google-re2).
+_SERVER_MODULES = frozenset({"ariadne", "graphql", "re2", "starlette", "uvicorn"})
 
 
 def _parser() -> argparse.ArgumentParser:

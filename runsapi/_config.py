@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from runsapi._checks import check_seconds
 from runsapi._constants import (
     DEFAULT_BASE_URL,
     ENV_API_KEY,
@@ -64,6 +65,11 @@ def resolve_settings(
         raise UsageError(
             f"unknown override(s) {sorted(unknown)}; accepted: {sorted(OVERRIDE_KEYS)}"
         )
+    for name, value in [*given.items(), ("api_key", api_key)]:
+        if value is not None and not isinstance(value, str):
+            raise UsageError(f"{name} must be a string or None, got {type(value).__name__}")
+    if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+        raise UsageError(f"retry_policy must be a RetryPolicy or None, got {retry_policy!r}")
     base_url = normalize_base_url(
         given.get("base_url") or env.get(ENV_BASE_URL) or DEFAULT_BASE_URL
     )
@@ -76,19 +82,23 @@ def resolve_settings(
         entity=given.get("entity") or env.get(ENV_ENTITY) or None,
         project=given.get("project") or env.get(ENV_PROJECT) or None,
         app_url=normalize_base_url(
-            given.get("app_url") or env.get(ENV_APP_URL) or app_url_for(base_url)
+            given.get("app_url") or env.get(ENV_APP_URL) or app_url_for(base_url), "app_url"
         ),
         timeout=to_timeout(timeout),
         retry_policy=policy,
     )
 
 
-def normalize_base_url(url: str) -> str:
+def normalize_base_url(url: str, name: str = "base_url") -> str:
     """`https://host/prefix///` -> `https://host/prefix`; refuses what is not an http(s) URL."""
     cleaned = url.strip().rstrip("/")
-    parsed = httpx.URL(cleaned)
-    if parsed.scheme not in {"http", "https"} or not parsed.host:
-        raise UsageError(f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}, got {url!r}")
+    try:
+        parsed = httpx.URL(cleaned)
+        valid = parsed.scheme in {"http", "https"} and bool(parsed.host)
+    except httpx.InvalidURL:  # such as "http://[::1" or a port out of range
+        valid = False
+    if not valid:
+        raise UsageError(f"{name} must be an http(s) URL such as {DEFAULT_BASE_URL}, got {url!r}")
     return cleaned
 
 
@@ -105,11 +115,13 @@ def to_timeout(timeout: float | httpx.Timeout | None | NotGiven) -> httpx.Timeou
     if isinstance(timeout, NotGiven):
         return DEFAULT_TIMEOUT
     if isinstance(timeout, httpx.Timeout):
+        for name, value in timeout.as_dict().items():
+            if value is not None:
+                check_seconds(value, f"timeout.{name}")
         return timeout
     if timeout is None:
         return httpx.Timeout(None)
-    if timeout <= 0:
-        raise UsageError(f"timeout must be a positive number of seconds or None, got {timeout}")
+    timeout = check_seconds(timeout, "timeout")
     return httpx.Timeout(
         connect=min(DEFAULT_TIMEOUT.connect or timeout, timeout),
         read=timeout,

@@ -2,6 +2,11 @@
 
     RunsApiError
     ├── UsageError                 bad arguments or configuration, raised before any request
+    │   ├── InvalidPathError       a run or project path, or a new run's id (runsapi._paths)
+    │   ├── InvalidFilterError     a run filter (runsapi._filters)
+    │   ├── InvalidOrderError      a sort order (runsapi._filters)
+    │   ├── InvalidValueError      a config or summary value JSON cannot hold (also a TypeError)
+    │   └── UnsafePathError        a file name a download must not write (runsapi.files)
     ├── APIConnectionError         no HTTP response: refused, reset or dropped connection
     │   └── APITimeoutError        connect, read, write or pool timeout; deadline exceeded
     ├── APIStatusError             the server answered with a non-2xx status

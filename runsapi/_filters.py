@@ -62,6 +62,9 @@ _CAMEL_CASE_ORDER_FIELDS = {
     "displayName": "display_name",
 }
 
+# Most dicts and lists a filter may nest; the deepest the W&B UI builds is far less.
+MAX_FILTER_DEPTH = 64
+
 _LIST_OPERATORS = frozenset({"$and", "$or", "$nor"})
 LOGICAL_OPERATORS = _LIST_OPERATORS | {"$not"}
 _BOUND_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte"})
@@ -126,12 +129,14 @@ def validate_filters(filters: Mapping[str, object] | Filter) -> dict[str, object
 
     Raises:
         InvalidFilterError: An unknown field or operator, an operand of the wrong type, an
-            invalid regular expression, NaN or infinity, or a value that is not JSON.
+            invalid regular expression, NaN or infinity, a value that is not JSON, or
+            dicts and lists nested more than MAX_FILTER_DEPTH deep.
     """
     if isinstance(filters, Filter):
         return filters.to_dict()
     if not isinstance(filters, Mapping):
         raise InvalidFilterError(f"filters must be a dict, got {_describe(filters)}")
+    _check_depth(filters)
     _check_document(filters, "")
     return dict(filters)
 
@@ -210,6 +215,24 @@ def _suggest_order(key: str) -> list[str]:
         return [_CAMEL_CASE_ORDER_FIELDS.get(close, close)]
     # Like the official client's `QueryGenerator.format_order_key`, take a bare name for a metric.
     return [f"summary_metrics.{key}", f"config.{key}"]
+
+
+def _check_depth(document: Mapping[str, object]) -> None:
+    """Refuse dicts and lists nested more than MAX_FILTER_DEPTH deep.
+
+    Iterative, so that a filter nested thousands deep (or containing itself) is refused
+    here instead of overflowing the recursive checks below and the JSON encoder.
+    """
+    stack: list[tuple[Mapping[str, object] | list[object], int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_FILTER_DEPTH:
+            raise InvalidFilterError(
+                f"filters may nest dicts and lists at most {MAX_FILTER_DEPTH} deep; "
+                "flatten nested $and/$or/$nor/$not"
+            )
+        children = value.values() if isinstance(value, Mapping) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (Mapping, list)))
 
 
 def _check_document(document: Mapping[str, object], path: str) -> None:

@@ -21,7 +21,7 @@ from runsapi_generated.fragments import FullRunFragment as FullRun
 from runsapi_generated.fragments import LightRunFragment as LightRun
 from runsapi_generated.fragments import ProjectFragment as ProjectData
 from runsapi_generated.fragments import UserFragment as UserData
-from runsapi_generated.input_types import UpdateRunStateInput
+from runsapi_generated.input_types import RunChangeInput, UpdateRunStateInput
 
 from runsapi._config import Settings
 from runsapi._constants import OPERATION_EXTENSION, OPERATION_HEADER
@@ -54,6 +54,7 @@ __all__ = [
     "HasRun",
     "LightRun",
     "ProjectData",
+    "RunChangeInput",
     "UpdateRunStateInput",
     "UserData",
     "connect",

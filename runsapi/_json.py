@@ -9,7 +9,7 @@ from typing import Any
 
 import pydantic_core
 
-from runsapi._exceptions import ResponseValidationError
+from runsapi._exceptions import ResponseValidationError, UsageError
 
 # Config keys W&B writes for itself; shown in `rawconfig`, hidden from `config`.
 INTERNAL_CONFIG_KEYS = frozenset({"_wandb", "wandb_version"})
@@ -65,6 +65,31 @@ def _default(value: object) -> object:
 def encode(value: object) -> str:
     """Compact JSON, writing non-finite floats as NaN/Infinity/-Infinity as W&B does."""
     return json.dumps(value, separators=(",", ":"), allow_nan=True, default=_default)
+
+
+class InvalidValueError(UsageError, TypeError):
+    """A config or summary value that cannot be stored as JSON, refused when it is set.
+
+    A TypeError too (a UsageError is a ValueError): the value's type is what is wrong, and
+    `json` raises TypeError for it, so code that catches that keeps working.
+    """
+
+
+_STORABLE = (
+    "dicts (keys str, int, float, bool or None), lists, tuples, sets, str, int, float "
+    "(NaN and infinities included), bool, None, dates and datetimes, numpy scalars and arrays"
+)
+
+
+def check_storable(key: str, value: object) -> None:
+    """InvalidValueError naming `key` unless `encode` can store `value`."""
+    try:
+        encode(value)
+    except (TypeError, ValueError, RecursionError) as exc:  # ValueError: a reference cycle
+        raise InvalidValueError(
+            f"{key!r} cannot be set to a value of type {type(value).__name__}: {exc}; "
+            f"JSON values are accepted: {_STORABLE}"
+        ) from exc
 
 
 def unwrap_config(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar, overload
 
+from runsapi._checks import check_count
 from runsapi._exceptions import PaginationError, UsageError
 
 logger = logging.getLogger("runsapi")
@@ -81,10 +82,8 @@ FetchPage = Callable[[str | None, int], Page[N]]
 
 
 def check_positive(value: int, name: str) -> int:
-    """`value`, or UsageError unless it is an int of at least 1 (bools refused)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise UsageError(f"{name} must be a positive integer, got {value!r}")
-    return value
+    """`value`, or UsageError unless it is an int from 1 to 2**31 - 1 (GraphQL's Int)."""
+    return check_count(value, name)
 
 
 def check_limit(limit: int | None) -> int | None:

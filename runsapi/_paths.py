@@ -104,9 +104,35 @@ def parse_project_path(
     )
 
 
+def is_project_path(path: str) -> bool:
+    """Whether `path` names a project (`entity/project`, `project`, a project's URL)
+    rather than a run."""
+    _check_type(path, "a run or project path")
+    if path.startswith(("http://", "https://")):
+        return "/runs/" not in path
+    parts = [part for part in path.strip().strip("/").split("/") if part]
+    return len(parts) <= 2 and ":" not in path
+
+
+def check_run_id(run_id: str) -> str:
+    """`run_id`, or InvalidPathError unless paths can name it: W&B's run ids have no
+    slash, colon or surrounding whitespace."""
+    _check_type(run_id, "run_id")
+    if not _PART.match(run_id):
+        raise InvalidPathError(
+            f"invalid run_id {run_id!r}: use a non-empty name with no '/', ':' "
+            "or surrounding whitespace"
+        )
+    return run_id
+
+
+def _check_type(value: object, what: str) -> None:
+    if not isinstance(value, str):
+        raise InvalidPathError(f"{what} must be a string, got {type(value).__name__}")
+
+
 def _split(path: str, forms: tuple[str, ...], *, kind: str) -> list[str]:
-    if not isinstance(path, str):
-        raise InvalidPathError(f"a {kind} path must be a string, got {type(path).__name__}")
+    _check_type(path, f"a {kind} path")
     text = path.strip()
     if text.startswith(("http://", "https://")):
         text = _path_of_url(text, path, forms, kind)

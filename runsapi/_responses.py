@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import time
 from collections.abc import Mapping
+from datetime import timezone
 from typing import Any
 
 import httpx
@@ -13,27 +15,37 @@ import httpx
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds a response asks the client to wait, from `retry-after-ms` or `Retry-After`.
 
-    Retry-After may be a number of seconds or an HTTP date (RFC 9110 section 10.2.3).
-    Returns None when absent or unreadable; a date in the past gives 0.
+    Retry-After may be a number of seconds or an HTTP date (RFC 9110 section 10.2.3); a
+    date in the past gives 0. Returns None when absent or unusable (garbage, a negative,
+    NaN or infinite number), so that the caller falls back to its own backoff.
     """
-    millis = headers.get("retry-after-ms")
+    millis = _seconds(headers.get("retry-after-ms"))
     if millis is not None:
-        try:
-            return max(float(millis) / 1000.0, 0.0)
-        except ValueError:
-            pass
+        return millis / 1000.0
     value = headers.get("retry-after")
     if value is None:
         return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
+    if when.tzinfo is None:  # "-0000" or no zone: HTTP dates are in GMT
+        when = when.replace(tzinfo=timezone.utc)
     return max(when.timestamp() - time.time(), 0.0)
+
+
+def _seconds(text: str | None) -> float | None:
+    """`text` as a finite, non-negative number, else None."""
+    if text is None:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def graphql_errors(payload: object) -> list[dict[str, Any]] | None:

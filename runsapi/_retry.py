@@ -7,11 +7,13 @@ and the only place that sleeps, is `runsapi._transport.RetryingSender`.
 
 from __future__ import annotations
 
+import numbers
 import random
 from dataclasses import dataclass, field
 
 import httpx
 
+from runsapi._checks import check_count, check_seconds
 from runsapi._constants import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_RETRY_DEADLINE,
@@ -20,6 +22,7 @@ from runsapi._constants import (
     MAX_RETRY_DELAY,
     RETRY_JITTER,
 )
+from runsapi._exceptions import UsageError
 from runsapi._responses import carries_graphql_errors, parse_retry_after
 
 # 501 Not Implemented and 505 HTTP Version Not Supported will not change on a retry.
@@ -58,12 +61,17 @@ class RetryPolicy:
     _random: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
-        if self.deadline is not None and self.deadline <= 0:
-            raise ValueError(f"deadline must be a positive number of seconds, got {self.deadline}")
-        if not 0 <= self.jitter < 1:
-            raise ValueError(f"jitter must be in [0, 1), got {self.jitter}")
+        check_count(self.max_retries, "max_retries", allow_zero=True)
+        if self.deadline is not None:
+            check_seconds(self.deadline, "deadline")
+        check_seconds(self.initial_delay, "initial_delay", allow_zero=True)
+        check_seconds(self.max_delay, "max_delay", allow_zero=True)
+        check_seconds(self.max_retry_after, "max_retry_after", allow_zero=True)
+        jitter = self.jitter
+        if isinstance(jitter, bool) or not isinstance(jitter, numbers.Real) or not 0 <= jitter < 1:
+            raise UsageError(
+                f"jitter must be a number from 0 up to (not including) 1, got {jitter!r}"
+            )
 
     def should_retry(
         self, outcome: httpx.Response | Exception, *, retries_done: int, idempotent: bool
@@ -93,7 +101,8 @@ class RetryPolicy:
         """
         if retry_after is not None:
             return min(retry_after, self.max_retry_after)
-        backoff = min(self.initial_delay * 2.0**retries_done, self.max_delay)
+        # The exponent is capped so that 2.0**n cannot overflow (at n = 1024) on long retries.
+        backoff = min(self.initial_delay * 2.0 ** min(retries_done, 64), self.max_delay)
         return backoff * (1.0 - self.jitter * self._random.random())
 
 

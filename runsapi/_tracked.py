@@ -1,8 +1,10 @@
 """Dict-like views over a run's config and summary that remember what was changed.
 
-Saving replays only the changes onto the value re-read just before writing, so two
-writers that touch different keys both keep their changes (the official client writes
-back its whole copy, and the last writer silently wins).
+Saving sends only the changes: the server merges them atomically when it offers that,
+else they are replayed onto the value re-read just before writing (`Run.update`). Either
+way two writers that touch different keys both keep their changes (the official client
+writes back its whole copy, and the last writer silently wins). The server's merge
+replays them with `apply_changes` too, so both paths agree.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import copy
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, final
+
+from runsapi._json import check_storable
 
 
 @final
@@ -86,10 +90,24 @@ class TrackedDict(MutableMapping[str, Any]):
         return value
 
     def __setitem__(self, key: str, value: Any) -> None:
+        self._set(key, self._storable(key, value))
+
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
+        """Set the given keys: all of them, or none if one cannot be stored."""
+        checked = {key: self._storable(key, value) for key, value in dict(other, **kwargs).items()}
+        for key, value in checked.items():
+            self._set(key, value)
+
+    def _storable(self, key: str, value: Any) -> Any:
+        """`value` as stored at `key`; InvalidValueError if JSON cannot hold it."""
         if not isinstance(key, str):
             raise TypeError(f"keys must be strings, got {type(key).__name__}")
         if isinstance(value, TrackedDict):
-            value = value.to_dict()
+            return value.to_dict()
+        check_storable(".".join((*self._prefix, key)), value)
+        return value
+
+    def _set(self, key: str, value: Any) -> None:
         self._node()[key] = copy.deepcopy(value)
         self._changes.append(Change((*self._prefix, key), value))
 
@@ -139,8 +157,8 @@ class Summary(TrackedDict):
 
     `summary[k] = v` and `del summary[k]` are saved by `summary.update()` or
     `run.update()`; `summary.update({...})` changes and saves at once, like the official
-    client. Saving replays only these changes onto the summary as re-read just before
-    writing, so other writers' keys survive.
+    client. Saving sends only these changes (see `Run.update`), so other writers' keys
+    survive.
     """
 
     def __init__(self, data: dict[str, Any], save: Callable[[list[Change]], None]) -> None:

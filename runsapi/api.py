@@ -15,11 +15,19 @@ from typing import TYPE_CHECKING, Any
 from runsapi._config import Settings, resolve_settings, to_timeout
 from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE
 from runsapi._exceptions import NotFoundError, ResponseValidationError, UsageError
+from runsapi._features import ServerFeatures
 from runsapi._filters import Filter
 from runsapi._gql import GraphQLClient, ProjectData, connect
-from runsapi._json import encode, wrap_config
+from runsapi._json import check_storable, encode, wrap_config
 from runsapi._pagination import Page, Paginator, page_of
-from runsapi._paths import ProjectPath, RunPath, parse_project_path, parse_run_path
+from runsapi._paths import (
+    ProjectPath,
+    RunPath,
+    check_run_id,
+    is_project_path,
+    parse_project_path,
+    parse_run_path,
+)
 from runsapi._retry import RetryPolicy
 from runsapi._time import as_utc
 from runsapi._types import NOT_GIVEN, NotGiven
@@ -118,6 +126,7 @@ class Api:
         self._owns_client = http_client is None
         self._lock = threading.Lock()
         self._default_entity: str | None = None
+        self._features = ServerFeatures(self._gql)
 
     def with_options(
         self,
@@ -145,6 +154,7 @@ class Api:
         copy._owns_client = False
         copy._lock = threading.Lock()
         copy._default_entity = self._default_entity
+        copy._features = self._features  # the same server
         return copy
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -328,7 +338,11 @@ class Api:
         """Create a run (state "running" or "pending") and return it with full data."""
         if state not in {"running", "pending"}:
             raise UsageError(f"a new run's state must be 'running' or 'pending', got {state!r}")
-        run_id = run_id or "".join(secrets.choice(_RUN_ID_ALPHABET) for _ in range(_RUN_ID_LENGTH))
+        if run_id is None:
+            run_id = "".join(secrets.choice(_RUN_ID_ALPHABET) for _ in range(_RUN_ID_LENGTH))
+        check_run_id(run_id)
+        for key, value in (config or {}).items():
+            check_storable(key, value)
         path = self._named_project(project or self.settings.project or DEFAULT_PROJECT, entity)
         result = self._gql.create_run(
             entity=path.entity,
@@ -351,12 +365,7 @@ class Api:
 
     def from_path(self, path: str) -> Run | Project:
         """A project (`entity/project`) or a run (any run path form or URL)."""
-        parts = [part for part in path.strip().strip("/").split("/") if part]
-        if path.startswith(("http://", "https://")):
-            names_a_project = "/runs/" not in path
-        else:
-            names_a_project = len(parts) <= 2 and ":" not in path
-        if names_a_project:
+        if is_project_path(path):
             project_path = self._project_path(path)
             return self.project(project_path.project, project_path.entity)
         return self.run(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,12 +27,61 @@ if TYPE_CHECKING:
 _DOWNLOAD_WORKERS = 8
 
 
+# `C:x` is relative to drive C's current directory on Windows, wherever it appears.
+_DRIVE = re.compile(r"[A-Za-z]:")
+
+
+class UnsafePathError(UsageError):
+    """A file name that could write outside the download directory; nothing was written."""
+
+
 def safe_destination(root: str | os.PathLike[str], name: str) -> Path:
-    """`root/name`, refusing names that would land outside `root`."""
-    relative = PurePosixPath(name.replace("\\", "/"))
-    if not name or relative.is_absolute() or ".." in relative.parts or name.startswith("~"):
-        raise UsageError(f"refusing to write file {name!r} outside {os.fspath(root)!r}")
-    return Path(root, *relative.parts)
+    """`root/name`, refusing a name that could land outside `root` on any platform.
+
+    The name must be relative, `/`-separated, with no empty, `.` or `..` segment, no drive
+    letter, backslash or NUL; and no symlink already under `root` may lead it outside.
+    """
+    parts = name.split("/")
+    if (
+        not name
+        or name.startswith("~")
+        or "\\" in name
+        or "\0" in name
+        or any(part in {"", ".", ".."} or _DRIVE.match(part) for part in parts)
+    ):
+        raise UnsafePathError(
+            f"refusing to write file {name!r}: it could land outside {os.fspath(root)!r}; a "
+            "file name must be relative and '/'-separated, with no empty, '.' or '..' part, "
+            "drive letter, backslash or NUL"
+        )
+    path = Path(root, *parts)
+    base = Path(root).resolve()
+    try:
+        inside = path.resolve().is_relative_to(base)
+    except (OSError, RuntimeError):  # a symlink loop
+        inside = False
+    if not inside:
+        raise UnsafePathError(
+            f"refusing to write file {name!r}: a symlink under {os.fspath(root)!r} leads outside it"
+        )
+    return path
+
+
+def safe_destinations(root: str | os.PathLike[str], names: Sequence[str]) -> list[Path]:
+    """`safe_destination` of every name, checked before anything is written, also
+    refusing a name that another needs as a directory (`dir` and `dir/inner.txt`)."""
+    paths = [safe_destination(root, name) for name in names]
+    taken = set(names)
+    for name in names:
+        parts = name.split("/")
+        for end in range(1, len(parts)):
+            directory = "/".join(parts[:end])
+            if directory in taken:
+                raise UnsafePathError(
+                    f"refusing to download {name!r} and {directory!r}: "
+                    f"{directory!r} cannot be both a file and a directory"
+                )
+    return paths
 
 
 def _md5_base64(path: Path) -> str:
@@ -205,25 +255,23 @@ class Files(Paginator[FileData, File]):
         progress: bool | None = None,
     ) -> list[Path]:
         """Download every file concurrently (at most `max_workers` at once), skipping files
-        already present with the same size and MD5; returns their paths in listing order."""
+        already present with the same size and MD5; returns their paths in listing order.
+        One unsafe name (see `safe_destination`) refuses the whole batch before any write."""
         check_positive(max_workers, "max_workers")
         files = list(self)
-        for file in files:
-            safe_destination(root, file.name)  # refuse the whole batch before writing anything
+        paths = safe_destinations(root, [file.name for file in files])
         with (
             progress_bar(len(files), description="files", unit="file", enabled=progress) as bar,
             ThreadPoolExecutor(max_workers=max_workers) as pool,
         ):
 
-            def fetch(file: File) -> Path:
-                if file.is_downloaded(root):
-                    path = safe_destination(root, file.name)
-                else:
-                    path = file.download(root, replace=True)
+            def fetch(file: File, path: Path) -> Path:
+                if not file.is_downloaded(root):
+                    file.download(root, replace=True)
                 bar.update(1)
                 return path
 
-            return list(pool.map(fetch, files))
+            return list(pool.map(fetch, files, paths))
 
 
 def upload_name(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:

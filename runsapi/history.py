@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._gql import HasRun, run_of
 from runsapi._json import encode, loads
-from runsapi._pagination import check_positive
+from runsapi._pagination import Page, Paginator, check_positive, page_of
 from runsapi._progress import Progress, open_progress, progress_bar
 
 if TYPE_CHECKING:
@@ -405,13 +405,7 @@ def _multi_run_sampled(
             bar.update(len(chunk))
         return [(name, found.get(name, [])) for name in names]
 
-    ordered: list[tuple[str, list[Row]]] = []
-    cursor: str | None = None
-    limit = runs.limit
-    while True:
-        size = runs.per_page if limit is None else min(runs.per_page, limit - len(ordered))
-        if size <= 0:
-            return ordered
+    def fetch(cursor: str | None, size: int) -> Page[Any]:
         result = gql.runs_sampled_history(
             entity,
             project,
@@ -421,21 +415,27 @@ def _multi_run_sampled(
             cursor=cursor,
             per_page=size,
         )
-        connection = result.project.runs if result.project else None
         if result.project is None:
             raise NotFoundError(f"project {runs.path} not found", path=str(runs.path))
-        if connection is None:
-            return ordered
-        seen = {name for name, _ in ordered}
-        for edge in connection.edges:
-            if edge.node.name not in seen:
-                rows = restore_non_finite((edge.node.sampled_history or [[]])[0])
-                ordered.append((edge.node.name, rows))
-                bar.update(1)
-        next_cursor = connection.edges[-1].cursor if connection.edges else None
-        if not connection.page_info.has_next_page or next_cursor in (None, cursor):
-            return ordered
-        cursor = next_cursor
+        return page_of(result.project.runs)
+
+    pages = Paginator[Any, tuple[str, list[Row]]](
+        fetch=fetch,
+        convert=lambda nodes: [(node.name, _sampled_rows(node)) for node in nodes],
+        identity=lambda item: item[0],
+        per_page=runs.per_page,
+        limit=runs.limit,
+        what="runs",
+    )
+    ordered = []
+    for item in pages:
+        ordered.append(item)
+        bar.update(1)
+    return ordered
+
+
+def _sampled_rows(node: Any) -> list[Row]:
+    return restore_non_finite((node.sampled_history or [[]])[0])
 
 
 def _histories_of(project: Any, runs: Runs) -> dict[str, list[Row]]:
@@ -443,7 +443,7 @@ def _histories_of(project: Any, runs: Runs) -> dict[str, list[Row]]:
         raise NotFoundError(f"project {runs.path} not found", path=str(runs.path))
     connection = project.runs
     return {
-        edge.node.name: restore_non_finite((edge.node.sampled_history or [[]])[0])
+        edge.node.name: _sampled_rows(edge.node)
         for edge in (connection.edges if connection else [])
     }
 

@@ -11,16 +11,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from runsapi._checks import check_seconds
 from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE, TABLE_PAGE_SIZE
 from runsapi._exceptions import NotFoundError, UsageError
+from runsapi._features import MERGE_RUN_CHANGES
 from runsapi._filters import Filter, normalize_filters, validate_order
-from runsapi._gql import ArtifactData, FullRun, LightRun, UpdateRunStateInput, run_of
+from runsapi._gql import (
+    ArtifactData,
+    FullRun,
+    LightRun,
+    RunChangeInput,
+    UpdateRunStateInput,
+    run_of,
+)
 from runsapi._json import decode_object, encode, unwrap_config, wrap_config
 from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import ProjectPath, RunPath
 from runsapi._progress import progress_bar
 from runsapi._time import as_utc
-from runsapi._tracked import Change, Summary, TrackedDict, apply_changes
+from runsapi._tracked import DELETED, Change, Summary, TrackedDict, apply_changes
 from runsapi.files import Artifact, File, Files, run_artifacts, upload_file
 from runsapi.history import (
     HistoryScan,
@@ -397,48 +406,48 @@ class Run:
         A run listed lazily loads them together with the other runs of its page: one
         request per page, not one per run.
         """
+        if self._full is not None and not force:
+            return self
+        if self._batch is not None and not force:
+            # Without this run's lock: the batch takes it (and its siblings') to hand out data.
+            self._batch.load()
         with self._lock:
-            if self._full is not None and not force:
-                return self
-            if self._batch is not None and not force:
-                self._batch.load()
-                if self._full is not None:
-                    return self
-            self._set_data(self._fetch_current())
+            if self._full is None or force:
+                self._set_data(self._fetch_current())
         return self
+
+    def _adopt_full_data(self, data: FullRun) -> None:
+        """Take the full data loaded with this run's page, unless it has its own by now.
+        Edits made meanwhile are kept: the listing and these data are the same run."""
+        with self._lock:
+            if self._full is None:
+                self._set_data(data, keep_edits=True)
 
     # -- mutations ----------------------------------------------------------------------
 
     def update(self) -> Run:
         """Save local edits: tags, notes, name, description, group, job type, config, summary.
 
-        Only changed fields are sent. Config and summary changes are replayed onto their
-        values as re-read just before writing, so concurrent edits of other keys survive.
+        Only changed fields are sent, and of config and summary only the changed keys:
+        the server merges them into the stored values atomically when it offers that
+        (MERGE_RUN_CHANGES), else they are replayed onto the values as re-read just
+        before writing. Either way concurrent edits of other keys survive; see README.md
+        for the window that replaying leaves.
         """
         with self._lock:
-            variables: dict[str, Any] = {}
+            fields: dict[str, Any] = {}
             for field in ("display_name", "description", "notes", "group", "job_type"):
                 if field in self._edits:
-                    variables[field] = self._edits[field]
+                    fields[field] = self._edits[field]
             if self._tags != list(self._data.tags or []):
-                variables["tags"] = list(self._tags)
+                fields["tags"] = list(self._tags)
             views = self._decoded
-            config_changes = [] if views is None else views.config.changes
-            summary_changes = [] if views is None else views.summary.changes
-            if config_changes or summary_changes:
-                current = self._fetch_current()
-                if config_changes:
-                    raw = decode_object(current.config, what=f"config of {self.path_str}")
-                    config = apply_changes(unwrap_config(raw), config_changes)
-                    variables["config"] = encode(wrap_config(config, raw))
-                if summary_changes:
-                    summary = decode_object(
-                        current.summary_metrics, what=f"summary of {self.path_str}"
-                    )
-                    variables["summary_metrics"] = encode(apply_changes(summary, summary_changes))
-            if not variables:
-                return self
-            self._send_update(variables)
+            config = [] if views is None else views.config.changes
+            summary = [] if views is None else views.summary.changes
+            if config or summary:
+                self._save_changes(fields, config=config, summary=summary)
+            elif fields:
+                self._send_update(fields)
         return self
 
     save = update
@@ -447,21 +456,51 @@ class Run:
         result = self._api._gql.get_run_full(entity=self.entity, project=self.project, name=self.id)
         return run_of(result.project, self.path_str)
 
-    def _send_update(self, variables: dict[str, Any], *, keep_edits: bool = False) -> None:
-        result = self._api._gql.update_run(id=self.storage_id, **variables)
-        bucket = result.upsert_bucket.bucket if result.upsert_bucket else None
+    def _save_changes(
+        self,
+        fields: dict[str, Any],
+        *,
+        config: list[Change],
+        summary: list[Change],
+        keep_edits: bool = False,
+    ) -> None:
+        """Save `fields` with config and summary changes: one atomic merge on the server
+        when it offers one, else the changes replayed onto a fresh read, then written."""
+        if self._api._features.enabled(MERGE_RUN_CHANGES):
+            result = self._api._gql.merge_run_changes(
+                id=self.storage_id,
+                **fields,
+                config=_change_inputs(config),
+                summary_metrics=_change_inputs(summary),
+            )
+            merged = result.merge_run_changes
+            self._adopt(merged.bucket if merged else None, keep_edits=keep_edits)
+            return
+        current = self._fetch_current()
+        if config:
+            raw = decode_object(current.config, what=f"config of {self.path_str}")
+            fields["config"] = encode(wrap_config(apply_changes(unwrap_config(raw), config), raw))
+        if summary:
+            stored = decode_object(current.summary_metrics, what=f"summary of {self.path_str}")
+            fields["summary_metrics"] = encode(apply_changes(stored, summary))
+        self._send_update(fields, keep_edits=keep_edits)
+
+    def _send_update(self, fields: dict[str, Any], *, keep_edits: bool = False) -> None:
+        result = self._api._gql.update_run(id=self.storage_id, **fields)
+        self._adopt(
+            result.upsert_bucket.bucket if result.upsert_bucket else None, keep_edits=keep_edits
+        )
+
+    def _adopt(self, bucket: FullRun | None, *, keep_edits: bool) -> None:
+        """Take the run as a mutation returned it; None means the run is gone."""
         if bucket is None:
             raise NotFoundError(f"run {self.path_str} not found", path=self.path_str)
         self._set_data(bucket, keep_edits=keep_edits)
 
     def _save_summary(self, changes: list[Change]) -> None:
         with self._lock:
-            current = self._fetch_current()
-            summary = decode_object(current.summary_metrics, what=f"summary of {self.path_str}")
             # Saving the summary leaves the other unsaved edits pending.
-            self._send_update(
-                {"summary_metrics": encode(apply_changes(summary, changes))}, keep_edits=True
-            )
+            self._save_changes({}, config=[], summary=changes, keep_edits=True)
 
     def delete(self, delete_artifacts: bool = False) -> None:
         """Delete the run (and the artifacts it logged, with `delete_artifacts`)."""
@@ -493,8 +532,9 @@ class Run:
     def wait_until_finished(self, poll_interval: float = 5.0, timeout: float | None = None) -> str:
         """Poll the run's state until it is terminal (finished, crashed, failed, killed,
         preempted); return it. Raises TimeoutError after `timeout` seconds."""
-        if poll_interval <= 0:
-            raise UsageError(f"poll_interval must be positive, got {poll_interval}")
+        check_seconds(poll_interval, "poll_interval")
+        if timeout is not None:
+            check_seconds(timeout, "timeout", allow_zero=True)  # 0: poll once
         started = time.monotonic()
         while True:
             result = self._api._gql.get_run_state(
@@ -612,14 +652,29 @@ class Run:
         return self.to_html()
 
 
+def _change_inputs(changes: list[Change]) -> list[RunChangeInput]:
+    """Changes as mergeRunChanges takes them: a value as JSON, or none to delete."""
+    return [
+        RunChangeInput(path=list(change.path))
+        if change.value is DELETED
+        else RunChangeInput(path=list(change.path), value=encode(change.value))
+        for change in changes
+    ]
+
+
 class _FullDataBatch:
-    """Runs listed on one page, whose full data is loaded together in one request."""
+    """Runs listed on one page, whose full data is loaded together in one request.
+
+    Lock order: the batch's lock guards the request only; runs get their data under their
+    own lock afterwards, one at a time, so no thread ever holds two of these locks.
+    """
 
     def __init__(self, api: Api, path: ProjectPath) -> None:
         self._api = api
         self._path = path
         self.runs: list[Run] = []
         self._lock = threading.Lock()
+        self._loaded: dict[str, FullRun] | None = None
 
     @property
     def pending(self) -> bool:
@@ -627,22 +682,27 @@ class _FullDataBatch:
         return any(run._full is None for run in self.runs)
 
     def load(self) -> None:
+        """Load the page's full data (one request, the first time), then hand it out."""
         with self._lock:
-            missing = [run for run in self.runs if run._full is None]
-            if not missing:
-                return
-            by_id = {run.id: run for run in missing}
-            result = self._api._gql.get_runs_full(
-                entity=self._path.entity,
-                project=self._path.project,
-                filters=encode({"name": {"$in": list(by_id)}}),
-                per_page=len(by_id),
-            )
-            runs = result.project.runs if result.project else None
-            for edge in runs.edges if runs else []:
-                run = by_id.get(edge.node.name)
-                if run is not None:
-                    run._set_data(edge.node)
+            if self._loaded is None:
+                self._loaded = self._fetch([run.id for run in self.runs if run._full is None])
+            loaded = self._loaded
+        for run in self.runs:
+            data = loaded.get(run.id)
+            if data is not None:
+                run._adopt_full_data(data)
+
+    def _fetch(self, names: list[str]) -> dict[str, FullRun]:
+        if not names:
+            return {}
+        result = self._api._gql.get_runs_full(
+            entity=self._path.entity,
+            project=self._path.project,
+            filters=encode({"name": {"$in": names}}),
+            per_page=len(names),
+        )
+        runs = result.project.runs if result.project else None
+        return {edge.node.name: edge.node for edge in runs.edges} if runs else {}
 
 
 class Runs:

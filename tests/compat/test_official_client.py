@@ -144,3 +144,13 @@ def test_files_and_artifacts_agree(official: Any, ours: Api, tmp_path: Path) -> 
         assert sorted(a.name for a in run.logged_artifacts()) == sorted(
             a.name for a in other.logged_artifacts()
         )
+
+
+def test_the_official_client_reads_the_feature_list(server: LocalServer) -> None:
+    """Its wandb-core process sends ServerFeaturesQuery itself (once per Api); the runsapi
+    extension in the list (MERGE_RUN_CHANGES) must not upset it."""
+    fresh = wandb.Api(api_key=server.api_key, overrides={"base_url": server.base_url}, timeout=60)
+    server.reset_request_counts()
+    service = fresh._service_api  # where wandb.Api asks for features
+    assert service.feature_enabled("TOTAL_COUNT_IN_FILE_CONNECTION") is True
+    assert server.request_counts["ServerFeaturesQuery"] == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runsapi import NotFoundError, UsageError
+from runsapi import NotFoundError, UnsafePathError, UsageError
 from runsapi.api import Api
 from runsapi.files import safe_destination, upload_name
 from runsapi.runs import Run
@@ -112,6 +112,57 @@ def test_download_refuses_a_server_named_traversal(
     with pytest.raises(UsageError, match="outside"):
         file.download(tmp_path / "root")
     assert not (tmp_path / "escape.txt").exists()
+
+
+def create_files(server: LocalServer, run: Run, names: list[str]) -> None:
+    """Files the server lists under `names`, whatever they are (no upload needed)."""
+    graphql(
+        server,
+        "mutation($e: String!, $p: String!, $r: String!, $f: [String!]!) {"
+        " createRunFiles(input: {entityName: $e, projectName: $p, runName: $r, files: $f}) { runID } }",
+        {"e": "demo", "p": SCRATCH, "r": run.id, "f": names},
+    )
+
+
+@pytest.mark.parametrize(
+    "unsafe", [["D:evil"], ["C:\\x"], ["a/./b"], ["x\0y"], ["dir", "dir/inner.txt"]]
+)
+def test_download_all_refuses_the_whole_batch_before_writing(
+    api: Api,
+    server: LocalServer,
+    tmp_path: Path,
+    transport: CountingTransport,
+    unsafe: list[str],
+) -> None:
+    run = fresh_run(api)
+    (tmp_path / "good.txt").write_text("good")
+    run.upload_file(tmp_path / "good.txt", root=tmp_path)
+    create_files(server, run, unsafe)
+    transport.reset()
+    with pytest.raises(UnsafePathError):
+        run.files().download_all(tmp_path / "out")
+    assert not (tmp_path / "out").exists(), "not even good.txt was written"
+    assert transport.requests == sum(transport.operations.values()), "no file was fetched"
+
+
+def test_download_does_not_follow_a_symlink_out_of_the_root(
+    api: Api, tmp_path: Path, transport: CountingTransport
+) -> None:
+    run = fresh_run(api)
+    (tmp_path / "src" / "models").mkdir(parents=True)
+    (tmp_path / "src" / "models" / "w.bin").write_bytes(b"weights")
+    run.upload_file(tmp_path / "src" / "models" / "w.bin", root=tmp_path / "src")
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "models").symlink_to(outside, target_is_directory=True)
+    transport.reset()
+    with pytest.raises(UnsafePathError, match="symlink"):
+        run.file("models/w.bin").download(root)
+    with pytest.raises(UnsafePathError, match="symlink"):
+        run.files().download_all(root)
+    assert list(outside.iterdir()) == []
+    assert transport.requests == sum(transport.operations.values()), "no file was fetched"
 
 
 def test_download_all_skips_files_already_present(

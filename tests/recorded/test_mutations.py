@@ -35,10 +35,12 @@ def test_create_update_state_and_delete(api: Api, transport: CountingTransport) 
     run.delete()
     with pytest.raises(NotFoundError):
         api.run("demo/scratch/recorded1")
+    # The server merges the changes (MERGE_RUN_CHANGES, asked once): no re-reads.
     assert transport.operations == {
         "CreateRun": 1,
-        "GetRunFull": 4,
-        "UpdateRun": 2,
+        "ServerFeaturesQuery": 1,
+        "MergeRunChanges": 2,
+        "GetRunFull": 2,
         "UpdateRunState": 1,
         "GetRunState": 1,
         "StopRun": 1,

@@ -79,7 +79,7 @@ def fresh_server_import(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pyte
     return monkeypatch
 
 
-@pytest.mark.parametrize("module", ["ariadne", "graphql", "starlette", "uvicorn"])
+@pytest.mark.parametrize("module", ["ariadne", "graphql", "re2", "starlette", "uvicorn"])
 @pytest.mark.parametrize("command", COMMANDS)
 def test_missing_server_extra_is_one_line_and_status_2(
     fresh_server_import: pytest.MonkeyPatch,

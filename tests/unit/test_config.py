@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import httpx
@@ -69,10 +70,56 @@ def test_the_key_is_not_in_the_repr() -> None:
     assert KEY not in repr(resolve({}, api_key=KEY))
 
 
-@pytest.mark.parametrize("bad", ["ftp://x", "not a url", "https://"])
+@pytest.mark.parametrize("bad", ["ftp://x", "not a url", "https://", "http://[::1", "file:///x"])
 def test_bad_base_urls_are_refused(bad: str) -> None:
     with pytest.raises(UsageError, match="base_url must be an http"):
         resolve({}, overrides={"base_url": bad})
+    with pytest.raises(UsageError, match="base_url must be an http"):
+        resolve({"WANDB_BASE_URL": bad})
+
+
+def test_a_bad_app_url_is_named() -> None:
+    with pytest.raises(UsageError, match="app_url must be an http"):
+        resolve({}, overrides={"app_url": "http://[::1"})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"api_key": 12345}, "api_key"),
+        ({"api_key": b"k" * 40}, "api_key"),
+        ({"overrides": {"base_url": 8080}}, "base_url"),
+        ({"overrides": {"entity": ["e"]}}, "entity"),
+        ({"retry_policy": {"max_retries": 1}}, "retry_policy"),
+    ],
+)
+def test_arguments_of_the_wrong_type_are_named(kwargs: dict[str, object], name: str) -> None:
+    with pytest.raises(UsageError, match=rf"^{name} must be a"):
+        resolve({}, **kwargs)
+
+
+def test_a_key_of_the_wrong_type_is_not_echoed() -> None:
+    with pytest.raises(UsageError) as caught:
+        resolve({}, api_key=123456789)
+    assert "123456789" not in str(caught.value)
+
+
+@pytest.mark.parametrize("bad", ["10", math.nan, math.inf, -1, 0, True, 1e10, 10**400])
+def test_bad_timeouts_are_refused(bad: object) -> None:
+    with pytest.raises(UsageError, match=r"^timeout must be a positive number of seconds"):
+        to_timeout(bad)  # type: ignore[arg-type]
+
+
+def test_the_parts_of_an_httpx_timeout_are_checked() -> None:
+    with pytest.raises(UsageError, match=r"^timeout\.read must be a positive number"):
+        to_timeout(httpx.Timeout(10.0, read=math.nan))
+    assert to_timeout(httpx.Timeout(10.0, pool=None)).pool is None
+
+
+@pytest.mark.parametrize("bad", ["3", -1, 1.5, True, 2**31])
+def test_bad_max_retries_are_refused(bad: object) -> None:
+    with pytest.raises(UsageError, match=r"^max_retries must be a non-negative integer"):
+        resolve({}, max_retries=bad)
 
 
 def test_unknown_overrides_are_refused() -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from runsapi import NO_RETRIES, RetryPolicy
+from runsapi import NO_RETRIES, RetryPolicy, UsageError
 from runsapi._responses import parse_retry_after
 
 GRAPHQL_ERROR_BODY = {"errors": [{"message": "invalid filter"}], "data": None}
@@ -113,13 +117,35 @@ def test_delay_follows_retry_after() -> None:
         ({"Retry-After": "3"}, 3.0),
         ({"Retry-After": "2.5"}, 2.5),
         ({"retry-after-ms": "1500"}, 1.5),
-        ({"Retry-After": "-4"}, 0.0),
+        ({"Retry-After": "1e300"}, 1e300),  # too long to wait for: RetryPolicy raises it
+        ({"Retry-After": "-4"}, None),
         ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "nan"}, None),
+        ({"Retry-After": "inf"}, None),
+        ({"Retry-After": "-Infinity"}, None),
+        ({"Retry-After": "1e400"}, None),
+        ({"retry-after-ms": "nan", "Retry-After": "2"}, 2.0),
+        ({"retry-after-ms": "-1"}, None),
         ({}, None),
     ],
 )
 def test_parse_retry_after(headers: dict[str, str], expected: float | None) -> None:
     assert parse_retry_after(httpx.Headers(headers)) == expected
+
+
+@given(st.text(), st.sampled_from(["retry-after", "retry-after-ms"]))
+def test_parse_retry_after_never_raises(value: str, header: str) -> None:
+    seconds = parse_retry_after({header: value})
+    assert seconds is None or (math.isfinite(seconds) and seconds >= 0)
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Mon, 01 Jan 99999 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 +2359", "Thu, 32 Jan 2025 x"],
+)
+def test_parse_retry_after_refuses_impossible_dates(date: str) -> None:
+    seconds = parse_retry_after({"retry-after": date})
+    assert seconds is None or seconds > 60, "unreadable, or far off: raised at once"
 
 
 def test_parse_retry_after_http_date() -> None:
@@ -131,9 +157,64 @@ def test_parse_retry_after_http_date() -> None:
     assert parse_retry_after(httpx.Headers({"Retry-After": past})) == 0.0
 
 
+@pytest.fixture
+def local_time_14_hours_ahead(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "UTC-14")  # POSIX spelling of UTC+14
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("local_time_14_hours_ahead")
+def test_parse_retry_after_http_date_without_a_zone_is_gmt() -> None:
+    # email.utils gives a naive datetime for "-0000"; read as local time it is 14 h off.
+    gmt = email.utils.formatdate(time.time() + 30, usegmt=True)
+    unzoned = gmt.replace("GMT", "-0000")
+    parsed = parse_retry_after({"retry-after": unzoned})
+    assert parsed is not None
+    assert 25 <= parsed <= 31
+
+
 @pytest.mark.parametrize(
-    "kwargs", [{"max_retries": -1}, {"deadline": 0}, {"deadline": -1.0}, {"jitter": 1.0}]
+    "kwargs",
+    [
+        {"max_retries": -1},
+        {"max_retries": "3"},
+        {"max_retries": 2.0},
+        {"max_retries": True},
+        {"max_retries": 2**31},
+        {"deadline": 0},
+        {"deadline": -1.0},
+        {"deadline": math.nan},
+        {"deadline": math.inf},
+        {"deadline": "120"},
+        {"initial_delay": -0.5},
+        {"initial_delay": math.nan},
+        {"max_delay": math.inf},
+        {"max_delay": "8"},
+        {"max_retry_after": math.nan},
+        {"max_retry_after": -1},
+        {"max_retry_after": 10**400},
+        {"jitter": 1.0},
+        {"jitter": -0.1},
+        {"jitter": math.nan},
+        {"jitter": "0.25"},
+        {"jitter": False},
+    ],
 )
-def test_invalid_policies_are_refused(kwargs: dict[str, float]) -> None:
-    with pytest.raises(ValueError, match=next(iter(kwargs))):
+def test_invalid_policies_are_refused(kwargs: dict[str, object]) -> None:
+    name = next(iter(kwargs))
+    with pytest.raises(UsageError, match=rf"^{name} must be a") as caught:
         RetryPolicy(**kwargs)  # type: ignore[arg-type]
+    assert repr(kwargs[name])[:20] in str(caught.value), "the message quotes the value"
+
+
+def test_zero_delays_and_no_deadline_are_valid() -> None:
+    policy = RetryPolicy(max_retries=0, deadline=None, initial_delay=0, max_delay=0, jitter=0)
+    assert policy.delay(0) == 0.0
+
+
+def test_backoff_after_very_many_retries_stays_at_the_cap() -> None:
+    policy = RetryPolicy(max_retries=5000, deadline=None, max_delay=8.0, jitter=0.0)
+    assert policy.delay(4999) == 8.0

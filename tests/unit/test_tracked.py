@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import math
 from typing import Any
 
+import numpy as np
+import pytest
+
+from runsapi import InvalidValueError, UsageError
+from runsapi._json import encode
 from runsapi._tracked import DELETED, Change, Summary, TrackedDict, apply_changes
 
 
@@ -58,3 +65,60 @@ def test_summary_save_without_changes_sends_nothing() -> None:
     saved: list[Any] = []
     Summary({"loss": 1.0}, saved.append).save()
     assert saved == []
+
+
+def _cycle() -> list[object]:
+    cycle: list[object] = []
+    cycle.append(cycle)
+    return cycle
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        (object(), "object"),
+        (b"bytes", "bytes"),
+        (1j, "complex"),
+        ({"deep": [object()]}, "object"),
+        ({(1, 2): "tuple key"}, "tuple"),
+        (_cycle(), "Circular reference"),
+    ],
+)
+def test_values_json_cannot_hold_are_refused_when_set(value: object, named: str) -> None:
+    tracked = TrackedDict({"best": {"acc": 0.5}})
+    with pytest.raises(InvalidValueError, match=rf"'best\.new' .*{named}.*JSON values are"):
+        tracked["best"]["new"] = value
+    assert tracked.to_dict() == {"best": {"acc": 0.5}} and tracked.changes == []
+
+
+def test_summary_update_with_one_bad_value_sets_and_saves_nothing() -> None:
+    saved: list[list[Change]] = []
+    summary = Summary({"loss": 1.0}, saved.append)
+    with pytest.raises(
+        InvalidValueError, match="'bad' cannot be set to a value of type set"
+    ) as caught:
+        summary.update({"loss": 0.5, "bad": {object()}})
+    # Also what json raises for such values, for code that catches that.
+    assert isinstance(caught.value, UsageError) and isinstance(caught.value, TypeError)
+    assert summary.to_dict() == {"loss": 1.0} and summary.changes == [] and saved == []
+    summary.update(loss=0.25)
+    assert saved == [[Change(("loss",), 0.25)]]
+
+
+def test_every_value_encode_can_store_is_accepted() -> None:
+    values = {
+        "nan": math.nan,
+        "inf": -math.inf,
+        "when": datetime.datetime(2026, 1, 2, 3, 4, 5),
+        "scalar": np.float32(0.5),
+        "array": np.arange(3),
+        "set": {1},
+        "tuple": (1, "a"),
+        "int_keys": {1: None},
+    }
+    tracked = TrackedDict({})
+    tracked.update(values)
+    assert encode(tracked.to_dict()) == (
+        '{"nan":NaN,"inf":-Infinity,"when":"2026-01-02T03:04:05","scalar":0.5,'
+        '"array":[0,1,2],"set":[1],"tuple":[1,"a"],"int_keys":{"1":null}}'
+    )

@@ -130,6 +130,41 @@ def test_retry_after_longer_than_the_cap_is_raised_at_once() -> None:
     assert clock.sleeps == []
 
 
+@pytest.mark.parametrize("value", ["3600", "1e300", "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_any_retry_after_longer_than_the_cap_is_raised_at_once(value: str) -> None:
+    sender, seen, clock = make_sender(
+        [httpx.Response(429, headers={"Retry-After": value}), httpx.Response(200, json={})]
+    )
+    assert sender.send(post(), idempotent=True).status_code == 429
+    assert len(seen) == 1
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "1e400", "soon", ""])
+def test_an_unusable_retry_after_falls_back_to_the_backoff(value: str) -> None:
+    sender, seen, clock = make_sender(
+        [httpx.Response(429, headers={"Retry-After": value}), httpx.Response(200, json={})]
+    )
+    assert sender.send(post(), idempotent=True).status_code == 200
+    assert len(seen) == 2
+    assert clock.sleeps == [1.0]
+
+
+def test_retry_after_nan_does_not_reach_time_sleep() -> None:
+    # The real time.sleep raises ValueError for NaN; zero delays keep the test instant.
+    seen: list[httpx.Request] = []
+    outcomes: list[Outcome] = [
+        httpx.Response(429, headers={"Retry-After": "nan"}),
+        httpx.Response(200, json={}),
+    ]
+    client = build_http_client(
+        base_url="http://127.0.0.1:1", api_key=API_KEY, transport=scripted(outcomes, seen)
+    )
+    sender = RetryingSender(client, RetryPolicy(initial_delay=0.0, max_delay=0.0, jitter=0.0))
+    assert sender.send(post(), idempotent=True).status_code == 200
+    assert len(seen) == 2
+
+
 def test_deadline_stops_retrying_before_it_would_be_passed() -> None:
     policy = RetryPolicy(max_retries=100, deadline=10.0, initial_delay=1.0, jitter=0.0)
     sender, seen, clock = make_sender([httpx.Response(503)] * 100, policy)

@@ -1,0 +1,43 @@
+"""Which optional features the server offers, asked once with W&B's ServerFeaturesQuery.
+
+Asked on first need (the first write that could use one), not when an `Api` is made, so
+that read-only code sends no extra request. As in the official client, a failed query
+or a feature that is absent or disabled means the feature is off.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from runsapi._exceptions import RunsApiError
+from runsapi._gql import GraphQLClient
+
+logger = logging.getLogger("runsapi")
+
+MERGE_RUN_CHANGES = "MERGE_RUN_CHANGES"
+"""The server merges config and summary change sets atomically (`mergeRunChanges`)."""
+
+
+class ServerFeatures:
+    """The enabled features of one server: asked once, then cached (thread-safe)."""
+
+    def __init__(self, gql: GraphQLClient) -> None:
+        self._gql = gql
+        self._lock = threading.Lock()
+        self._enabled: frozenset[str] | None = None
+
+    def enabled(self, name: str) -> bool:
+        with self._lock:  # held while asking, so that concurrent writers ask only once
+            if self._enabled is None:
+                self._enabled = self._ask()
+            return name in self._enabled
+
+    def _ask(self) -> frozenset[str]:
+        try:
+            info = self._gql.server_features_query().server_info
+        except RunsApiError as exc:
+            logger.warning("server features unknown, taking every one as off: %s", exc)
+            return frozenset()
+        features = (info.features if info else None) or []
+        return frozenset(f.name for f in features if f is not None and f.is_enabled)
