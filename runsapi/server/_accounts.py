@@ -1,7 +1,7 @@
-"""Entities, users, API keys and projects, and who may see what.
+"""Entities, users and API keys, and who may see what.
 
 A user belongs to its own entity and to any team entities; an API key acts as its user
-and sees the projects of those entities only. Keys are stored as SHA-256 digests.
+and sees the projects of those entities only (_projects.py). Keys are stored as SHA-256 digests.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from runsapi.server._constants import API_KEY_BYTES, MIN_API_KEY_LENGTH
-from runsapi.server._time import now
+from runsapi.server._ids import encode_id
 
 _KEY_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{{MIN_API_KEY_LENGTH},}}")
 
@@ -106,6 +107,48 @@ def viewer_for_key(conn: sqlite3.Connection, key: str) -> Viewer | None:
     )
 
 
+def user_record(conn: sqlite3.Connection, user_id: int) -> dict[str, Any] | None:
+    """A user as the GraphQL User type reads it; keys starting with `_` are internal."""
+    row = conn.execute(
+        "SELECT users.id, users.username, users.name, users.email, users.admin, entities.name"
+        " FROM users JOIN entities ON entities.id = users.entity_id WHERE users.id = ?",
+        (user_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return {
+        "_row": row[0],
+        "id": encode_id("User", row[0]),
+        "username": row[1],
+        "name": row[2],
+        "email": row[3],
+        "admin": bool(row[4]),
+        "entity": row[5],
+        "flags": "{}",
+        "deletedAt": None,
+    }
+
+
+def api_key_nodes(conn: sqlite3.Connection, user_id: int) -> list[dict[str, Any]]:
+    """The user's API keys as ApiKey nodes: names only, never key material."""
+    rows = conn.execute("SELECT id, name FROM api_keys WHERE user_id = ? ORDER BY id", (user_id,))
+    return [
+        {"id": encode_id("ApiKey", key_id), "name": name, "description": None}
+        for key_id, name in rows
+    ]
+
+
+def entity_nodes(conn: sqlite3.Connection, user_id: int) -> list[dict[str, Any]]:
+    """The entities the user belongs to (its own and its teams) as Entity nodes."""
+    rows = conn.execute(
+        "SELECT entities.id, entities.name FROM memberships"
+        " JOIN entities ON entities.id = memberships.entity_id"
+        " WHERE memberships.user_id = ? ORDER BY entities.id",
+        (user_id,),
+    )
+    return [{"id": encode_id("Entity", row), "name": name} for row, name in rows]
+
+
 def visible_entity(conn: sqlite3.Connection, viewer: Viewer, name: str | None) -> int | None:
     """The id of entity `name` (default: the viewer's) if the viewer belongs to it."""
     if name is None:
@@ -114,32 +157,6 @@ def visible_entity(conn: sqlite3.Connection, viewer: Viewer, name: str | None) -
     if row is None or row[0] not in viewer.entity_ids:
         return None
     return int(row[0])
-
-
-def find_project(conn: sqlite3.Connection, entity: int, name: str) -> int | None:
-    row = conn.execute(
-        "SELECT id FROM projects WHERE entity_id = ? AND name = ?", (entity, name)
-    ).fetchone()
-    return None if row is None else int(row[0])
-
-
-def ensure_project(
-    conn: sqlite3.Connection,
-    entity: int,
-    name: str,
-    user_id: int | None,
-    *,
-    created_at: str | None = None,
-) -> tuple[int, bool]:
-    """(project id, inserted): the project named `name`, created if missing."""
-    found = find_project(conn, entity, name)
-    if found is not None:
-        return found, False
-    cursor = conn.execute(
-        "INSERT INTO projects (entity_id, user_id, name, views, created_at) VALUES (?, ?, ?, ?, ?)",
-        (entity, user_id, name, "{}", created_at or now()),
-    )
-    return int(cursor.lastrowid or 0), True
 
 
 def ensure_user(conn: sqlite3.Connection, username: str, *, api_key: str | None = None) -> str:

@@ -37,7 +37,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive
 
-from runsapi._json import loads
+from runsapi._shared.json_codec import loads
 from runsapi.server import _accounts, _files, _runs
 from runsapi.server._accounts import Viewer
 from runsapi.server._bodies import read_body
@@ -313,9 +313,7 @@ def _locate(store: Store, viewer: Viewer, where: FileAddress) -> tuple[int, int 
     """(run id, file id or None) of a visible run's file, or None if the run is not."""
     entity, project, run, name = where
     conn = store.connection()
-    entity_id = _accounts.visible_entity(conn, viewer, entity)
-    project_id = None if entity_id is None else _accounts.find_project(conn, entity_id, project)
-    record = None if project_id is None else _runs.run_by_name(conn, project_id, run)
+    record = _runs.find_visible_run(conn, viewer, entity, project, run)
     if record is None:
         return None
     return record["_row"], _files.find_file(conn, record["_row"], name)

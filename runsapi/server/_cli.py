@@ -12,10 +12,10 @@ from pathlib import Path
 
 import uvicorn
 
-from runsapi._demo import run_demo
 from runsapi.server._accounts import ensure_user
 from runsapi.server._app import create_app
 from runsapi.server._constants import DEFAULT_USERNAME
+from runsapi.server._demo import run_demo
 from runsapi.server._local import LocalServer
 from runsapi.server._seed import SeedSpec, seed_project
 from runsapi.server._store import Store

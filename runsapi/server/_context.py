@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from runsapi.server import _history
+from runsapi.server import _accounts, _history, _projects
 from runsapi.server._accounts import Viewer
 from runsapi.server._constants import DEFAULT_PAGE_SIZE, SERVER_FEATURES
-from runsapi.server._ids import encode_id
+from runsapi.server._filters import Sql, compile_filter_text
 from runsapi.server._store import Store
 
 Record = dict[str, Any]
@@ -28,6 +28,7 @@ class RequestContext:
     _history_keys: dict[int, Record] = field(default_factory=dict)
     # Runs listed in this request whose history keys are not loaded yet: row -> last step.
     _listed: dict[int, int] = field(default_factory=dict)
+    _run_filters: dict[str | None, Sql] = field(default_factory=dict)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -40,16 +41,23 @@ class RequestContext:
         if user_id is None:
             return None
         if user_id not in self._users:
-            self._users[user_id] = _user_record(self.conn, user_id)
+            self._users[user_id] = _accounts.user_record(self.conn, user_id)
         return self._users[user_id]
 
     def project(self, project_id: int) -> Record | None:
         """The project, or None when it does not exist or the viewer may not see it."""
         if project_id not in self._projects:
-            record = _project_record(self.conn, project_id)
+            record = _projects.project_record(self.conn, project_id)
             visible = record is not None and self.can_see(record["_entity_row"])
             self._projects[project_id] = record if visible else None
         return self._projects[project_id]
+
+    def run_filter(self, text: str | None) -> Sql:
+        """A `filters` argument compiled to SQL once per request, however many fields
+        (`runCount`, `runs`) pass the same text."""
+        if text not in self._run_filters:
+            self._run_filters[text] = compile_filter_text(text)
+        return self._run_filters[text]
 
     def listed(self, runs: Iterable[Record]) -> None:
         """Note a page of runs, so that their history keys load together when asked."""
@@ -100,54 +108,4 @@ def connection(edges: list[tuple[Record, str]], has_next: bool, after: str | Non
             "hasNextPage": has_next,
             "hasPreviousPage": after is not None,
         },
-    }
-
-
-def _user_record(conn: sqlite3.Connection, user_id: int) -> Record | None:
-    row = conn.execute(
-        "SELECT users.id, users.username, users.name, users.email, users.admin, entities.name,"
-        " users.entity_id FROM users JOIN entities ON entities.id = users.entity_id"
-        " WHERE users.id = ?",
-        (user_id,),
-    ).fetchone()
-    if row is None:
-        return None
-    return {
-        "_row": row[0],
-        "id": encode_id("User", row[0]),
-        "username": row[1],
-        "name": row[2],
-        "email": row[3],
-        "admin": bool(row[4]),
-        "entity": row[5],
-        "flags": "{}",
-        "deletedAt": None,
-    }
-
-
-def _project_record(conn: sqlite3.Connection, project_id: int) -> Record | None:
-    row = conn.execute(
-        "SELECT projects.id, projects.name, entities.id, entities.name, projects.created_at,"
-        " projects.is_benchmark, projects.description, projects.access, projects.views,"
-        " projects.user_id FROM projects JOIN entities ON entities.id = projects.entity_id"
-        " WHERE projects.id = ?",
-        (project_id,),
-    ).fetchone()
-    if row is None:
-        return None
-    return {
-        "_row": row[0],
-        "_entity_row": row[2],
-        "_user_row": row[9],
-        "id": encode_id("Project", row[0]),
-        "internalId": str(row[0]),
-        "name": row[1],
-        "entityName": row[3],
-        "entity": {"id": encode_id("Entity", row[2]), "name": row[3]},
-        "createdAt": row[4],
-        "isBenchmark": bool(row[5]),
-        "readOnly": False,
-        "description": row[6],
-        "access": row[7],
-        "views": row[8],
     }

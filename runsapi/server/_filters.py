@@ -79,6 +79,11 @@ def compile_filters(filters: Mapping[str, Any]) -> Sql:
     return _document(filters)
 
 
+def compile_filter_text(text: str | None) -> Sql:
+    """`compile_filters` of a `filters` argument as sent (JSON text, or None for all)."""
+    return compile_filters(parse_filters(text))
+
+
 @contextmanager
 def sqlite_limits() -> Iterator[None]:
     """Report SQLite refusing a filter's statement as too large as the client's error."""
@@ -106,11 +111,32 @@ def _all(parts: list[Sql], joiner: str, empty: Sql) -> Sql:
     return f"({left[0]} {joiner} {right[0]})", left[1] + right[1]
 
 
-def _negate(part: Sql) -> Sql:
-    return f"(NOT {part[0]})", part[1]
+def _join(parts: list[Sql], *, conjunction: bool, negated: bool) -> Sql:
+    """The AND (`conjunction`) or OR of parts, or, when `negated`, its negation by De
+    Morgan's laws, the parts being negated already.
+
+    Negations reach only the leaves, and the deepest part comes first: SQLite's parser
+    takes about 90 nested `((a AND b) AND c)` but only about 30 `(a AND (b AND c))` or 45
+    `(NOT (NOT a))`, and a filter the client accepts may nest operators 63 deep."""
+    ordered = sorted(parts, key=lambda part: _nesting(part[0]), reverse=True)
+    if conjunction != negated:
+        return _all(ordered, "AND", _TRUE)
+    return _all(ordered, "OR", _FALSE)
 
 
-def _document(filters: Any) -> Sql:
+def _nesting(sql: str) -> int:
+    deepest = depth = 0
+    for char in sql:
+        depth += (char == "(") - (char == ")")
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _leaf(part: Sql, negated: bool) -> Sql:
+    return (f"(NOT {part[0]})", part[1]) if negated else part
+
+
+def _document(filters: Any, negated: bool = False) -> Sql:
     if not isinstance(filters, Mapping):
         raise FilterError(f"a filter must be an object, got {json.dumps(filters)}")
     parts: list[Sql] = []
@@ -118,20 +144,18 @@ def _document(filters: Any) -> Sql:
         if key in ("$and", "$or", "$nor"):
             if not isinstance(value, list) or not value:
                 raise FilterError(f"{key} needs a non-empty list of filters")
-            subs = [_document(item) for item in value]
-            if key == "$and":
-                parts.append(_all(subs, "AND", _TRUE))
-            elif key == "$or":
-                parts.append(_all(subs, "OR", _FALSE))
+            if key == "$nor":  # NOT (a OR b) is (NOT a) AND (NOT b)
+                subs = [_document(item, not negated) for item in value]
             else:
-                parts.append(_negate(_all(subs, "OR", _FALSE)))
+                subs = [_document(item, negated) for item in value]
+            parts.append(_join(subs, conjunction=key != "$or", negated=negated))
         elif key == "$not":
-            parts.append(_negate(_document(value)))
+            parts.append(_document(value, not negated))
         elif key.startswith("$"):
             raise FilterError(f"unknown top-level operator {key!r}")
         else:
-            parts.append(_condition(resolve_field(key), value))
-    return _all(parts, "AND", _TRUE)
+            parts.append(_condition(resolve_field(key), value, negated))
+    return _join(parts, conjunction=True, negated=negated)
 
 
 def _is_operator_object(value: Any) -> bool:
@@ -143,9 +167,9 @@ def _is_operator_object(value: Any) -> bool:
     return all(dollars)
 
 
-def _condition(field: Field, value: Any) -> Sql:
+def _condition(field: Field, value: Any, negated: bool) -> Sql:
     if not _is_operator_object(value):
-        return _equals(field, value)
+        return _leaf(_equals(field, value), negated)
     parts: list[Sql] = []
     for op, operand in value.items():
         if op == "$options":
@@ -153,41 +177,40 @@ def _condition(field: Field, value: Any) -> Sql:
                 raise FilterError("$options needs $regex")
         elif op == "$regex":
             regex = partial(_regex, pattern=operand, options=value.get("$options", ""))
-            parts.append(_any(field, regex))
+            parts.append(_leaf(_any(field, regex), negated))
         else:
-            parts.append(_operator(field, op, operand))
-    return _all(parts, "AND", _TRUE)
+            parts.append(_operator(field, op, operand, negated))
+    return _join(parts, conjunction=True, negated=negated)
 
 
-def _operator(field: Field, op: str, operand: Any) -> Sql:
-    if op == "$eq":
-        return _equals(field, operand)
-    if op == "$ne":
-        return _negate(_equals(field, operand))
+def _operator(field: Field, op: str, operand: Any, negated: bool) -> Sql:
+    if op in ("$eq", "$ne"):
+        return _leaf(_equals(field, operand), negated != (op == "$ne"))
     if op in ("$in", "$nin"):
         if not isinstance(operand, list):
             raise FilterError(f"{op} needs a list")
         matched = _all([_equals(field, item) for item in operand], "OR", _FALSE)
-        return matched if op == "$in" else _negate(matched)
+        return _leaf(matched, negated != (op == "$nin"))
     if op in _COMPARISONS:
         compare = partial(_compare, sql_op=_COMPARISONS[op], value=_operand(field, operand), op=op)
-        return _any(field, compare)
+        return _leaf(_any(field, compare), negated)
     if op == "$exists":
         if isinstance(field, TagList):
-            return _TRUE if operand else _FALSE
-        return f"({field.type_sql} IS {'NOT ' if operand else ''}NULL)", list(field.type_params)
+            return _TRUE if bool(operand) != negated else _FALSE
+        present = bool(operand) != negated
+        return f"({field.type_sql} IS {'NOT ' if present else ''}NULL)", list(field.type_params)
     if op == "$not":
         if isinstance(operand, str):
-            return _negate(_any(field, partial(_regex, pattern=operand, options="")))
+            return _leaf(_any(field, partial(_regex, pattern=operand, options="")), not negated)
         if not _is_operator_object(operand):
             raise FilterError("$not needs an operator object or a regular expression")
-        return _negate(_condition(field, operand))
+        return _condition(field, operand, not negated)
     raise FilterError(f"unknown operator {op!r}")
 
 
 def _operand(field: Field, operand: Any) -> Any:
     if isinstance(field, Scalar) and field.is_timestamp:
-        return normalize_timestamp(operand)
+        operand = normalize_timestamp(operand)
     return queryable(operand)
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from runsapi._json import loads
+from runsapi._shared.json_codec import loads
 from runsapi.server._constants import (
     DEFAULT_EVENTS_SAMPLES,
     DEFAULT_HISTORY_SAMPLES,

@@ -25,9 +25,10 @@ from typing import Any
 
 import pydantic_core
 
-from runsapi._json import loads
+from runsapi._shared.json_codec import loads
 
 _MAX = sys.float_info.max
+_INT64 = -(2**63)
 
 
 def dumps(value: Any) -> str:
@@ -41,7 +42,10 @@ def response_json(payload: Any) -> bytes:
 
 
 def queryable(value: Any) -> Any:
-    """The value with NaN replaced by None and ±Infinity by ±max float."""
+    """The value with NaN replaced by None, ±Infinity by ±max float, and an integer
+    beyond SQLite's 64 bits by the float SQLite's JSON functions read it as."""
+    if isinstance(value, int) and not isinstance(value, bool) and not _INT64 <= value < -_INT64:
+        return float(value)
     if isinstance(value, float):
         if math.isnan(value):
             return None

@@ -7,12 +7,14 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from runsapi._json import unwrap_config, wrap_config
-from runsapi._tracked import DELETED, Change, apply_changes
-from runsapi.server._filters import compile_filters, parse_filters, sqlite_limits
+from runsapi._shared.changes import DELETED, Change, apply_changes
+from runsapi._shared.json_codec import unwrap_config, wrap_config
+from runsapi.server._accounts import Viewer, visible_entity
+from runsapi.server._filters import Sql, sqlite_limits
 from runsapi.server._ids import encode_id
 from runsapi.server._jsontext import dumps, dumps_queryable, loads_object, loads_value
 from runsapi.server._ordering import parse_order
+from runsapi.server._projects import find_project
 from runsapi.server._time import now
 
 RunRecord = dict[str, Any]
@@ -89,8 +91,19 @@ def run_by_name(conn: sqlite3.Connection, project_id: int, name: str) -> RunReco
     return None if row is None else _record(row)
 
 
-def count_runs(conn: sqlite3.Connection, project_id: int, filters: str | None) -> int:
-    condition, params = compile_filters(parse_filters(filters))
+def find_visible_run(
+    conn: sqlite3.Connection, viewer: Viewer, entity: str, project: str, name: str
+) -> RunRecord | None:
+    """The run at entity/project/name, or None when it does not exist or the viewer may
+    not see it (indistinguishable)."""
+    entity_id = visible_entity(conn, viewer, entity)
+    project_id = None if entity_id is None else find_project(conn, entity_id, project)
+    return None if project_id is None else run_by_name(conn, project_id, name)
+
+
+def count_runs(conn: sqlite3.Connection, project_id: int, filters: Sql) -> int:
+    """How many runs of the project match `filters` (compiled by _filters)."""
+    condition, params = filters
     with sqlite_limits():
         (count,) = conn.execute(
             f"SELECT count(*) FROM runs WHERE runs.project_id = ? AND {condition}",
@@ -103,13 +116,14 @@ def list_runs(
     conn: sqlite3.Connection,
     project_id: int,
     *,
-    filters: str | None,
+    filters: Sql,
     order: str | None,
     after: str | None,
     first: int,
 ) -> tuple[list[tuple[RunRecord, str]], bool]:
-    """One page of (run, cursor) and whether more runs follow."""
-    condition, params = compile_filters(parse_filters(filters))
+    """One page of (run, cursor) matching `filters` (compiled by _filters) and whether
+    more runs follow."""
+    condition, params = filters
     ordering = parse_order(order)
     where = f"runs.project_id = ? AND {condition}"
     params = [project_id, *params]
@@ -126,6 +140,14 @@ def list_runs(
         ).fetchall()
     page = [(_record(row), ordering.cursor(row[-1], row[0])) for row in rows[:first]]
     return page, len(rows) > first
+
+
+def count_sweep_runs(conn: sqlite3.Connection, project_id: int, sweep_name: str) -> int:
+    (count,) = conn.execute(
+        "SELECT count(*) FROM runs WHERE project_id = ? AND sweep_name = ?",
+        (project_id, sweep_name),
+    ).fetchone()
+    return int(count)
 
 
 def _json_columns(value: dict[str, Any]) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from runsapi.server import _accounts, _artifacts, _files, _history
+from runsapi.server import _accounts, _artifacts, _files, _history, _projects
 from runsapi.server._jsontext import dumps, dumps_queryable
 from runsapi.server._store import Store
 from runsapi.server._time import iso
@@ -175,7 +175,7 @@ def seed_project(
     with store.write() as conn:
         (user_id,) = conn.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()
         entity_id = _accounts.entity_id(conn, spec.entity)
-        project_id, inserted = _accounts.ensure_project(
+        project_id, inserted = _projects.ensure_project(
             conn, entity_id, spec.project, user_id, created_at=iso(EPOCH)
         )
         if not inserted:

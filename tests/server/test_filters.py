@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runsapi.server import LocalServer
+from runsapi.server import LocalServer, _filters
 from runsapi.server._fields import FilterError
+from runsapi.server._filters import compile_filter_text, compile_filters
 from runsapi.server._runs import count_runs, list_runs
 from tests.server import oracle
 from tests.server.conftest import Client
@@ -166,7 +167,7 @@ def server_names(
         edges, more = list_runs(
             conn,
             server.seeded.project_id,
-            filters=json.dumps(filter_doc),
+            filters=compile_filter_text(json.dumps(filter_doc)),
             order=order,
             after=cursor,
             first=page,
@@ -191,7 +192,9 @@ def test_filters_agree_with_the_oracle(
     assert set(got) == expected, filter_doc
     assert seeded.seeded is not None
     assert count_runs(
-        seeded.store.connection(), seeded.seeded.project_id, json.dumps(filter_doc)
+        seeded.store.connection(),
+        seeded.seeded.project_id,
+        compile_filter_text(json.dumps(filter_doc)),
     ) == len(expected)
 
 
@@ -294,3 +297,22 @@ def test_order_by_keys_with_odd_characters(seeded: LocalServer, runs: list[dict[
     assert server_names(seeded, {}, "-summary_metrics.eval/loss", 4) == oracle.ordered(
         runs, "-summary_metrics.eval/loss"
     )
+
+
+def test_a_filter_compiles_once_per_request(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled: list[Any] = []
+
+    def counting(filters: Any) -> Any:
+        compiled.append(filters)
+        return compile_filters(filters)
+
+    monkeypatch.setattr(_filters, "compile_filters", counting)
+    data = client.data(
+        'query($f: JSONString) { project(name: "demo-project", entityName: "demo") {'
+        " runCount(filters: $f) runs(filters: $f, first: 3) { edges { node { name } } } } }",
+        {"f": json.dumps({"state": "finished"})},
+    )
+    assert data["project"]["runCount"] >= len(data["project"]["runs"]["edges"]) > 0
+    assert compiled == [{"state": "finished"}]

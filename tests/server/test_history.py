@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from runsapi.server import LocalServer, append_history
 from runsapi.server._accounts import viewer_for_key
 from runsapi.server._context import RequestContext
+from runsapi.server._filters import compile_filter_text
 from runsapi.server._history import history_keys, history_rows, sampled_history
 from runsapi.server._runs import list_runs
 from runsapi.server._sampling import sample_indices
@@ -229,7 +230,9 @@ def test_history_keys_of_a_listed_page_load_in_one_query(seeded: LocalServer) ->
     viewer = viewer_for_key(conn, seeded.api_key)
     assert viewer is not None
     (project_id,) = conn.execute("SELECT project_id FROM runs ORDER BY id LIMIT 1").fetchone()
-    edges, _ = list_runs(conn, project_id, filters=None, order=None, after=None, first=10)
+    edges, _ = list_runs(
+        conn, project_id, filters=compile_filter_text(None), order=None, after=None, first=10
+    )
     runs = [run for run, _ in edges]
     context = RequestContext(store, viewer, seeded.base_url)
     context.listed(runs)

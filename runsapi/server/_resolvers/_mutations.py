@@ -9,7 +9,7 @@ from typing import Any
 
 from ariadne import MutationType
 
-from runsapi.server import _accounts, _artifacts, _files, _runs
+from runsapi.server import _accounts, _artifacts, _files, _projects, _runs
 from runsapi.server._constants import DEFAULT_PROJECT, MERGE_RUN_CHANGES, UPLOAD_HEADERS
 from runsapi.server._context import Record, RequestContext, ResolveInfo, context_of
 from runsapi.server._ids import decode_id
@@ -32,10 +32,7 @@ def _visible_run(context: RequestContext, storage_id: str) -> Record:
 
 
 def _named_run(context: RequestContext, entity: str, project: str, name: str) -> Record:
-    conn = context.conn
-    entity_id = _accounts.visible_entity(conn, context.viewer, entity)
-    project_id = None if entity_id is None else _accounts.find_project(conn, entity_id, project)
-    run = None if project_id is None else _runs.run_by_name(conn, project_id, name)
+    run = _runs.find_visible_run(context.conn, context.viewer, entity, project, name)
     if run is None:
         raise AccessError(f"run {entity}/{project}/{name} not found")
     return run
@@ -47,7 +44,7 @@ def _project_id(
     entity_id = _accounts.visible_entity(conn, context.viewer, entity)
     if entity_id is None:
         raise AccessError(f"entity {entity} not found")
-    return _accounts.ensure_project(conn, entity_id, name, context.viewer.user_id)
+    return _projects.ensure_project(conn, entity_id, name, context.viewer.user_id)
 
 
 @mutation.field("upsertBucket")
@@ -159,12 +156,7 @@ def _upsert_model(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
         raise ValueError("a project needs a name")
     with context.store.write() as conn:
         project_id, inserted = _project_id(context, conn, input.get("entityName"), name)
-        updates = {key: input[key] for key in ("description", "access", "views") if key in input}
-        if updates:
-            assignments = ", ".join(f"{column} = ?" for column in updates)
-            conn.execute(
-                f"UPDATE projects SET {assignments} WHERE id = ?", [*updates.values(), project_id]
-            )
+        _projects.update_project(conn, project_id, input)
     record = context.project(project_id)
     return {"project": record, "model": record, "inserted": inserted}
 

@@ -6,10 +6,9 @@ from typing import Any
 
 from ariadne import ObjectType, QueryType
 
-from runsapi.server import _accounts, _runs
+from runsapi.server import _accounts, _projects, _runs, _sweeps
 from runsapi.server._constants import SERVER_FEATURES
 from runsapi.server._context import Record, ResolveInfo, connection, context_of, page_size
-from runsapi.server._ids import decode_row_cursor, encode_cursor, encode_id
 
 query = QueryType()
 user = ObjectType("User")
@@ -32,7 +31,7 @@ def _project(
     entity = _accounts.visible_entity(context.conn, context.viewer, entityName)
     if entity is None or name is None:
         return None
-    found = _accounts.find_project(context.conn, entity, name)
+    found = _projects.find_project(context.conn, entity, name)
     return None if found is None else context.project(found)
 
 
@@ -48,13 +47,11 @@ def _models(
     entity = _accounts.visible_entity(context.conn, context.viewer, entityName)
     if entity is None:
         return None
-    size = page_size(first)
-    rows = context.conn.execute(
-        "SELECT id FROM projects WHERE entity_id = ? AND id > ? ORDER BY id LIMIT ?",
-        (entity, decode_row_cursor(after), size + 1),
-    ).fetchall()
-    edges = [(context.project(row_id), encode_cursor(row_id)) for (row_id,) in rows[:size]]
-    return connection([(node, cursor) for node, cursor in edges if node], len(rows) > size, after)
+    ids, has_next = _projects.list_project_ids(
+        context.conn, entity, after=after, first=page_size(first)
+    )
+    edges = [(context.project(row_id), cursor) for row_id, cursor in ids]
+    return connection([(node, cursor) for node, cursor in edges if node], has_next, after)
 
 
 @query.field("serverInfo")
@@ -77,30 +74,16 @@ def _is_viewer(record: Record, info: ResolveInfo) -> bool:
 def _api_keys(record: Record, info: ResolveInfo) -> Record:
     if not _is_viewer(record, info):
         return {"edges": []}
-    rows = context_of(info).conn.execute(
-        "SELECT id, name FROM api_keys WHERE user_id = ? ORDER BY id", (record["_row"],)
-    )
-    return {
-        "edges": [
-            {"node": {"id": encode_id("ApiKey", key_id), "name": name, "description": None}}
-            for key_id, name in rows
-        ]
-    }
+    nodes = _accounts.api_key_nodes(context_of(info).conn, record["_row"])
+    return {"edges": [{"node": node} for node in nodes]}
 
 
 @user.field("teams")
 def _teams(record: Record, info: ResolveInfo) -> Record:
     if not _is_viewer(record, info):
         return {"edges": []}
-    rows = context_of(info).conn.execute(
-        "SELECT entities.id, entities.name FROM memberships"
-        " JOIN entities ON entities.id = memberships.entity_id"
-        " WHERE memberships.user_id = ? ORDER BY entities.id",
-        (record["_row"],),
-    )
-    return {
-        "edges": [{"node": {"id": encode_id("Entity", row), "name": name}} for row, name in rows]
-    }
+    nodes = _accounts.entity_nodes(context_of(info).conn, record["_row"])
+    return {"edges": [{"node": node} for node in nodes]}
 
 
 @project.field("user")
@@ -110,7 +93,8 @@ def _project_user(record: Record, info: ResolveInfo) -> Record | None:
 
 @project.field("runCount")
 def _run_count(record: Record, info: ResolveInfo, filters: str | None = None) -> int:
-    return _runs.count_runs(context_of(info).conn, record["_row"], filters)
+    context = context_of(info)
+    return _runs.count_runs(context.conn, record["_row"], context.run_filter(filters))
 
 
 @project.field("runs")
@@ -126,7 +110,7 @@ def _project_runs(
     edges, has_next = _runs.list_runs(
         context.conn,
         record["_row"],
-        filters=filters,
+        filters=context.run_filter(filters),
         order=order,
         after=after,
         first=page_size(first),
@@ -143,45 +127,13 @@ def _project_run(record: Record, info: ResolveInfo, name: str, **_: Any) -> Reco
 
 @project.field("sweep")
 def _project_sweep(record: Record, info: ResolveInfo, sweepName: str) -> Record | None:
-    row = (
-        context_of(info)
-        .conn.execute(
-            "SELECT id, name, display_name, method, state, description, best_loss, config,"
-            " created_at, updated_at, run_count_expected FROM sweeps"
-            " WHERE project_id = ? AND name = ?",
-            (record["_row"], sweepName),
-        )
-        .fetchone()
-    )
-    if row is None:
-        return None
-    return {
-        "_project_row": record["_row"],
-        "id": encode_id("Sweep", row[0]),
-        "name": row[1],
-        "displayName": row[2],
-        "method": row[3],
-        "state": row[4],
-        "description": row[5],
-        "bestLoss": row[6],
-        "config": row[7],
-        "createdAt": row[8],
-        "updatedAt": row[9],
-        "runCountExpected": row[10],
-    }
+    return _sweeps.sweep_by_name(context_of(info).conn, record["_row"], sweepName)
 
 
 @sweep.field("runCount")
 def _sweep_run_count(record: Record, info: ResolveInfo) -> int:
-    (count,) = (
-        context_of(info)
-        .conn.execute(
-            "SELECT count(*) FROM runs WHERE project_id = ? AND sweep_name = ?",
-            (record["_project_row"], record["name"]),
-        )
-        .fetchone()
-    )
-    return int(count)
+    conn = context_of(info).conn
+    return _runs.count_sweep_runs(conn, record["_project_row"], record["name"])
 
 
 BINDABLES = (query, user, project, sweep)

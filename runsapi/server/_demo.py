@@ -1,0 +1,60 @@
+"""The workflow `runsapi demo` shows, against any server (the CLI starts a local one)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from runsapi import Api, F, InvalidFilterError, NotFoundError
+
+
+def run_demo(base_url: str, api_key: str, project: str, say: Callable[[str], None] = print) -> None:
+    """List, filter, sort, read, sample, scan and update runs of `project`, explaining each step."""
+    with Api({"base_url": base_url}, api_key=api_key) as api:
+        viewer = api.viewer
+        say(f"Connected to {base_url} as {viewer.username} (default entity {viewer.entity})")
+
+        runs = api.runs(
+            project, filters=F.state.is_in(["finished", "crashed"]), order="-created_at"
+        )
+        say(f"\n{len(runs)} finished or crashed runs in {project}, newest first:")
+        table = runs.to_pandas()
+        say(
+            table[["id", "name", "state", "config.lr", "summary.loss"]]
+            .head(8)
+            .to_string(index=False)
+        )
+
+        best = min(
+            (run for run in runs if isinstance(run.summary.get("loss"), float)),
+            key=lambda run: run.summary["loss"],
+        )
+        say(f"\nLowest loss: {best!r}, loss {best.summary['loss']:.4f}")
+        say(f"  config: lr={best.config['lr']}, optimizer={best.config['optimizer']['name']}")
+        say(
+            f"  created {best.created_at:%Y-%m-%d %H:%M %Z}, {best.history_line_count} history rows"
+        )
+
+        sampled = best.history(keys=["loss", "eval/loss"], samples=8, join="outer")
+        say(f"\nA sample of its history (keys logged at different steps, joined):\n{sampled}")
+        evals = list(best.scan_history(keys=["eval/loss"]))
+        say(f"Every eval/loss row, filtered on the server: {len(evals)} rows")
+
+        curves = runs.histories(samples=50, keys=["loss"], format="pandas")
+        say(f"\nLoss curves of {curves['run_id'].nunique()} runs in one frame: {curves.shape}")
+
+        if "reviewed" not in best.tags:
+            best.tags.append("reviewed")
+        best.summary["reviewed_loss"] = best.summary["loss"]
+        best.update()
+        again = api.run(best.path_str)
+        reviewed = again.summary["reviewed_loss"]
+        say(f"\nTagged and saved: tags={again.tags}, summary.reviewed_loss={reviewed:.4f}")
+
+        try:
+            api.runs(project, filters={"summary.loss": {"$lt": 1}})
+        except InvalidFilterError as error:
+            say(f"\nA filter mistake is caught before any request:\n  {error}")
+        try:
+            api.run(f"{project}/no-such-run")
+        except NotFoundError as error:
+            say(f"A missing run is a typed error: {error}")
