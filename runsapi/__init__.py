@@ -7,6 +7,7 @@ with Api() as api:
         print(run.id, run.summary["loss"])
 """
 
+from runsapi._config import Settings
 from runsapi._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -18,34 +19,60 @@ from runsapi._exceptions import (
     GraphQLErrorDetail,
     HTTPNotFoundError,
     InternalServerError,
+    InvalidFilterError,
+    InvalidOrderError,
+    InvalidPathError,
+    InvalidValueError,
     NotFoundError,
     PaginationError,
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
     RunsApiError,
+    UnsafePathError,
     UsageError,
 )
-from runsapi._filters import F, Filter, InvalidFilterError, InvalidOrderError
-from runsapi._json import InvalidValueError
-from runsapi._paths import InvalidPathError
+from runsapi._filter_builder import (
+    DisplayNameField,
+    F,
+    Field,
+    Filter,
+    NumberField,
+    TagsField,
+    TextField,
+    TimeField,
+    ValueField,
+)
+from runsapi._pagination import Paginator
+from runsapi._paths import ProjectPath, RunPath
 from runsapi._retry import NO_RETRIES, RetryPolicy
+from runsapi._shared.changes import Change
+from runsapi._tracked import Summary, TrackedDict
+from runsapi._types import NOT_GIVEN, NotGiven
 from runsapi._version import __version__
 from runsapi.api import Api, Project, Viewer
-from runsapi.files import UnsafePathError
+from runsapi.files import Artifact, File, Files
 from runsapi.history import HistoryScan
-from runsapi.runs import Run, Runs, RunState, User
+from runsapi.run import Run, RunState, User
+from runsapi.runs import Runs
 
 __all__ = [
+    "NOT_GIVEN",
     "NO_RETRIES",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
     "Api",
+    "Artifact",
     "AuthenticationError",
     "BadRequestError",
+    "Change",
     "CommError",
+    "DisplayNameField",
     "F",
+    "Field",
+    "File",
+    "Files",
     "Filter",
     "GraphQLError",
     "GraphQLErrorDetail",
@@ -57,19 +84,31 @@ __all__ = [
     "InvalidPathError",
     "InvalidValueError",
     "NotFoundError",
+    "NotGiven",
+    "NumberField",
     "PaginationError",
+    "Paginator",
     "PermissionDeniedError",
     "Project",
+    "ProjectPath",
     "RateLimitError",
     "ResponseValidationError",
     "RetryPolicy",
     "Run",
+    "RunPath",
     "RunState",
     "Runs",
     "RunsApiError",
+    "Settings",
+    "Summary",
+    "TagsField",
+    "TextField",
+    "TimeField",
+    "TrackedDict",
     "UnsafePathError",
     "UsageError",
     "User",
+    "ValueField",
     "Viewer",
     "__version__",
 ]

@@ -19,6 +19,7 @@ from runsapi._constants import (
     ENV_BASE_URL,
     ENV_ENTITY,
     ENV_PROJECT,
+    GRAPHQL_PATH,
 )
 from runsapi._exceptions import UsageError
 from runsapi._retry import RetryPolicy
@@ -45,7 +46,7 @@ class Settings:
 
     @property
     def graphql_url(self) -> str:
-        return f"{self.base_url}/graphql"
+        return self.base_url + GRAPHQL_PATH
 
 
 def resolve_settings(

@@ -27,6 +27,12 @@ MAX_RETRY_AFTER = 60.0
 # while runs are being created (wandb/wandb#7675).
 DEFAULT_ORDER = "+created_at"
 DEFAULT_PER_PAGE = 50
+# Artifacts are small records: larger pages by default.
+DEFAULT_ARTIFACTS_PER_PAGE = 100
+# Where runs go when neither the call, WANDB_PROJECT nor overrides name a project.
+DEFAULT_PROJECT = "uncategorized"
+# Concurrent downloads of `files.download_all()`.
+DEFAULT_DOWNLOAD_WORKERS = 8
 # A runs table loads every run anyway: it lists the pages still to load this many at a
 # time (at least), since the server's cost per request dominates small pages.
 TABLE_PAGE_SIZE = 500
@@ -35,8 +41,7 @@ TABLE_PAGE_SIZE = 500
 MAX_CONNECTIONS = 20
 MAX_KEEPALIVE_CONNECTIONS = 10
 
-# Request extension keys (per-request settings carried on httpx.Request.extensions).
-RETRY_POLICY_EXTENSION = "runsapi.retry_policy"
+# Request extension key carrying the GraphQL operation's name on httpx.Request.extensions.
 OPERATION_EXTENSION = "runsapi.operation"
 
 # The header naming the GraphQL operation, for server logs and proxies.

@@ -2,11 +2,11 @@
 
     RunsApiError
     ├── UsageError                 bad arguments or configuration, raised before any request
-    │   ├── InvalidPathError       a run or project path, or a new run's id (runsapi._paths)
-    │   ├── InvalidFilterError     a run filter (runsapi._filters)
-    │   ├── InvalidOrderError      a sort order (runsapi._filters)
+    │   ├── InvalidPathError       a run or project path, or a new run's id
+    │   ├── InvalidFilterError     a run filter
+    │   ├── InvalidOrderError      a sort order
     │   ├── InvalidValueError      a config or summary value JSON cannot hold (also a TypeError)
-    │   └── UnsafePathError        a file name a download must not write (runsapi.files)
+    │   └── UnsafePathError        a file name a download must not write
     ├── APIConnectionError         no HTTP response: refused, reset or dropped connection
     │   └── APITimeoutError        connect, read, write or pool timeout; deadline exceeded
     ├── APIStatusError             the server answered with a non-2xx status
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pydantic
@@ -54,6 +54,35 @@ class UsageError(RunsApiError, ValueError):
     """An argument or setting is wrong; raised before any request is sent."""
 
 
+class InvalidFilterError(UsageError):
+    """A run filter W&B would reject or misread; raised before any request is sent."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(f"invalid filter at {path}: {message}" if path else message)
+        self.path = path
+        """Where in the filter the problem is, such as `$and[1].config.lr`; empty for the whole."""
+
+
+class InvalidOrderError(UsageError):
+    """A sort order the runs query does not accept; raised before any request is sent."""
+
+
+class InvalidPathError(UsageError):
+    """A run or project path that matches none of the accepted forms."""
+
+
+class InvalidValueError(UsageError, TypeError):
+    """A config or summary value that cannot be stored as JSON, refused when it is set.
+
+    A TypeError too (a UsageError is a ValueError): the value's type is what is wrong, and
+    `json` raises TypeError for it, so code that catches that keeps working.
+    """
+
+
+class UnsafePathError(UsageError):
+    """A file name that could write outside the download directory; nothing was written."""
+
+
 class APIConnectionError(RunsApiError):
     """The request got no HTTP response (connection refused, reset or dropped)."""
 
@@ -73,7 +102,8 @@ class APIStatusError(RunsApiError):
     def __init__(self, message: str, *, response: httpx.Response, operation: str | None) -> None:
         self.response = response
         """The final HTTP response (after retries)."""
-        self.status_code = response.status_code
+        self.status_code: int = response.status_code
+        """The HTTP status; a `Literal` in the subclasses of one status, as in openai-python."""
         self.operation = operation
         """The GraphQL operation, when the request was one."""
         super().__init__(message)
@@ -82,13 +112,19 @@ class APIStatusError(RunsApiError):
 class BadRequestError(APIStatusError):
     """HTTP 400: the server rejected the request as malformed."""
 
+    status_code: Literal[400] = 400
+
 
 class AuthenticationError(APIStatusError):
     """HTTP 401: the API key is missing or invalid."""
 
+    status_code: Literal[401] = 401
+
 
 class PermissionDeniedError(APIStatusError):
     """HTTP 403: the API key may not access this resource."""
+
+    status_code: Literal[403] = 403
 
 
 class NotFoundError(RunsApiError, LookupError):
@@ -103,9 +139,13 @@ class NotFoundError(RunsApiError, LookupError):
 class HTTPNotFoundError(APIStatusError, NotFoundError):
     """HTTP 404."""
 
+    status_code: Literal[404] = 404
+
 
 class RateLimitError(APIStatusError):
     """HTTP 429: too many requests, still refused after the allowed retries."""
+
+    status_code: Literal[429] = 429
 
     def __init__(self, message: str, *, response: httpx.Response, operation: str | None) -> None:
         super().__init__(message, response=response, operation=operation)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from runsapi._exceptions import RunsApiError
-from runsapi._gql import GraphQLClient
+
+if TYPE_CHECKING:
+    from runsapi._gql import GraphQLClient
 
 logger = logging.getLogger("runsapi")
 

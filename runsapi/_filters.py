@@ -1,31 +1,23 @@
-"""Run filters and sort orders: a typed builder, and checks on the raw forms W&B takes.
+"""Checks on run filters and sort orders, in the raw forms W&B takes.
 
 `Api.runs` sends `filters` as a MongoDB-style document and `order` as one `+key`/`-key`
 string. Both are checked here, before any request: the server rejects an unknown field
-without naming it, and ignores an unknown sort key, leaving the runs unsorted.
-
-    from runsapi import F
-
-    api.runs(
-        "team/project",
-        filters=(F.state == "finished") & (F.config("lr") >= 1e-3) & F.tags.contains("best"),
-        order=F.summary("eval/loss").asc(),
-    )
+without naming it, and ignores an unknown sort key, leaving the runs unsorted. The typed
+builder `F` (runsapi._filter_builder) produces documents these checks accept.
 """
 
 from __future__ import annotations
 
-import copy
 import difflib
 import math
 import re
 import reprlib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone
-from typing import ClassVar, Generic, NoReturn, TypeGuard, TypeVar
+from typing import TypeGuard
 
 from runsapi._constants import DEFAULT_ORDER
-from runsapi._exceptions import UsageError
+from runsapi._exceptions import InvalidFilterError, InvalidOrderError
 
 # Root fields of a runs filter. W&B documents createdAt, displayName, duration, group, host,
 # jobType, name, state, tags and username in the `Api.runs` docstring (wandb/wandb#9406);
@@ -104,50 +96,25 @@ _ACCEPTED_ORDERS = (
 )
 
 
-class InvalidFilterError(UsageError):
-    """A run filter W&B would reject or misread; raised before any request is sent."""
-
-    def __init__(self, message: str, *, path: str = "") -> None:
-        super().__init__(f"invalid filter at {path}: {message}" if path else message)
-        self.path = path
-        """Where in the filter the problem is, such as `$and[1].config.lr`; empty for the whole."""
-
-
-class InvalidOrderError(UsageError):
-    """A sort order the runs query does not accept; raised before any request is sent."""
-
-
-def validate_filters(filters: Mapping[str, object] | Filter) -> dict[str, object]:
+def validate_filters(filters: Mapping[str, object]) -> dict[str, object]:
     """Check a run filter and return it unchanged, as a plain dict.
 
     Args:
-        filters: A MongoDB-style document such as `{"state": "finished", "config.lr": 0.1}`,
-            or a `Filter` built with `F`.
+        filters: A MongoDB-style document such as `{"state": "finished", "config.lr": 0.1}`.
 
     Returns:
-        A dict equal to `filters` (or to the built filter's document), ready to JSON-encode.
+        A dict equal to `filters`, ready to JSON-encode.
 
     Raises:
         InvalidFilterError: An unknown field or operator, an operand of the wrong type, an
             invalid regular expression, NaN or infinity, a value that is not JSON, or
             dicts and lists nested more than MAX_FILTER_DEPTH deep.
     """
-    if isinstance(filters, Filter):
-        return filters.to_dict()
     if not isinstance(filters, Mapping):
-        raise InvalidFilterError(f"filters must be a dict, got {_describe(filters)}")
+        raise InvalidFilterError(f"filters must be a dict, got {describe(filters)}")
     _check_depth(filters)
     _check_document(filters, "")
     return dict(filters)
-
-
-def normalize_filters(filters: Mapping[str, object] | Filter | None) -> dict[str, object]:
-    """The filter document to send: `{}` for None, else `filters` checked and unchanged.
-
-    Raises:
-        InvalidFilterError: See `validate_filters`.
-    """
-    return {} if filters is None else validate_filters(filters)
 
 
 def validate_order(order: str | None) -> str:
@@ -238,12 +205,12 @@ def _check_depth(document: Mapping[str, object]) -> None:
 def _check_document(document: Mapping[str, object], path: str) -> None:
     for key, value in document.items():
         if not isinstance(key, str):
-            raise InvalidFilterError(f"keys must be strings, got {_describe(key)}", path=path)
+            raise InvalidFilterError(f"keys must be strings, got {describe(key)}", path=path)
         where = f"{path}.{key}" if path else key
         if key.startswith("$"):
             _check_logical(key, value, where)
         else:
-            _check_field(key, where)
+            check_field(key, where)
             _check_condition(value, where)
 
 
@@ -252,21 +219,21 @@ def _check_logical(operator: str, operand: object, path: str) -> None:
         if not isinstance(operand, dict):
             raise InvalidFilterError(
                 f"$not needs a filter document such as {{'state': 'crashed'}}, "
-                f"got {_describe(operand)}",
+                f"got {describe(operand)}",
                 path=path,
             )
         _check_document(operand, path)
     elif operator in _LIST_OPERATORS:
         if not isinstance(operand, list) or not operand:
             raise InvalidFilterError(
-                f"{operator} needs a non-empty list of filter documents, got {_describe(operand)}",
+                f"{operator} needs a non-empty list of filter documents, got {describe(operand)}",
                 path=path,
             )
         for index, item in enumerate(operand):
             where = f"{path}[{index}]"
             if not isinstance(item, dict):
                 raise InvalidFilterError(
-                    f"{operator} takes filter documents (dicts), got {_describe(item)}", path=where
+                    f"{operator} takes filter documents (dicts), got {describe(item)}", path=where
                 )
             _check_document(item, where)
     elif operator in FIELD_OPERATORS:
@@ -278,7 +245,7 @@ def _check_logical(operator: str, operand: object, path: str) -> None:
         raise _unknown_operator(operator, LOGICAL_OPERATORS, path)
 
 
-def _check_field(name: str, path: str) -> None:
+def check_field(name: str, path: str) -> None:
     if name in FILTER_FIELDS:
         return
     prefix, dot, key = name.partition(".")
@@ -311,7 +278,7 @@ def _suggest_field(name: str) -> list[str]:
 
 def _check_condition(condition: object, path: str) -> None:
     # As in MongoDB, a dict with `$` keys holds operators; any other value means equality.
-    if isinstance(condition, dict) and any(_is_operator(key) for key in condition):
+    if isinstance(condition, dict) and any(is_operator(key) for key in condition):
         _check_operators(condition, path)
     else:
         _check_value(condition, path)
@@ -319,7 +286,7 @@ def _check_condition(condition: object, path: str) -> None:
 
 def _check_operators(operators: dict[object, object], path: str) -> None:
     for operator, operand in operators.items():
-        if not _is_operator(operator):
+        if not is_operator(operator):
             raise InvalidFilterError(
                 f"mixes operators with the plain key {operator!r}; a condition is either "
                 "{'$operator': operand, ...} or a value to equal",
@@ -336,14 +303,14 @@ def _check_operator(operator: str, operand: object, path: str) -> None:
         if operand is None or isinstance(operand, (bool, list, dict)):
             raise InvalidFilterError(
                 f"{operator} compares with a number or a string (ISO 8601 for createdAt and "
-                f"heartbeatAt), got {_describe(operand)}",
+                f"heartbeatAt), got {describe(operand)}",
                 path=path,
             )
     elif operator in ("$in", "$nin"):
         if not isinstance(operand, list):
             hint = f"; write [{operand!r}]" if isinstance(operand, str) else ""
             raise InvalidFilterError(
-                f"{operator} needs a list of values, got {_describe(operand)}{hint}", path=path
+                f"{operator} needs a list of values, got {describe(operand)}{hint}", path=path
             )
         _check_value(operand, path)
     elif operator == "$regex":
@@ -351,13 +318,12 @@ def _check_operator(operator: str, operand: object, path: str) -> None:
     elif operator == "$exists":
         if not isinstance(operand, bool):
             raise InvalidFilterError(
-                f"$exists needs True or False, got {_describe(operand)}", path=path
+                f"$exists needs True or False, got {describe(operand)}", path=path
             )
     elif operator == "$not":
-        if not isinstance(operand, dict) or not operand or not all(map(_is_operator, operand)):
+        if not isinstance(operand, dict) or not operand or not all(map(is_operator, operand)):
             raise InvalidFilterError(
-                f"$not under a field needs operators such as {{'$gt': 1}}, "
-                f"got {_describe(operand)}",
+                f"$not under a field needs operators such as {{'$gt': 1}}, got {describe(operand)}",
                 path=path,
             )
         _check_operators(operand, path)
@@ -374,7 +340,7 @@ def _check_operator(operator: str, operand: object, path: str) -> None:
 def _check_regex(pattern: object, path: str) -> None:
     if not isinstance(pattern, str):
         raise InvalidFilterError(
-            f"$regex needs a pattern string, got {_describe(pattern)}", path=path
+            f"$regex needs a pattern string, got {describe(pattern)}", path=path
         )
     try:
         # Python's syntax stands in for RE2's: close, though RE2 lacks lookarounds and backrefs.
@@ -401,17 +367,17 @@ def _check_value(value: object, path: str) -> None:
     elif isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise InvalidFilterError(f"keys must be strings, got {_describe(key)}", path=path)
+                raise InvalidFilterError(f"keys must be strings, got {describe(key)}", path=path)
             _check_value(item, f"{path}.{key}")
     elif isinstance(value, date):
         raise InvalidFilterError(
-            f"{_describe(value)} is not JSON; pass an ISO 8601 string such as "
-            f"{_iso(value)!r}, or use F.created_at or F.heartbeat_at, which convert datetimes",
+            f"{describe(value)} is not JSON; pass an ISO 8601 string such as "
+            f"{iso(value)!r}, or use F.created_at or F.heartbeat_at, which convert datetimes",
             path=path,
         )
     else:
         raise InvalidFilterError(
-            f"{_describe(value)} is not JSON; use a str, int, float, bool, None, "
+            f"{describe(value)} is not JSON; use a str, int, float, bool, None, "
             "or a list or dict of them",
             path=path,
         )
@@ -430,7 +396,7 @@ def _unknown_operator(operator: str, accepted: frozenset[str], path: str) -> Inv
     )
 
 
-def _is_operator(key: object) -> TypeGuard[str]:
+def is_operator(key: object) -> TypeGuard[str]:
     return isinstance(key, str) and key.startswith("$")
 
 
@@ -446,265 +412,14 @@ def _did_you_mean(suggestions: list[str]) -> str:
     return f" (did you mean {' or '.join(repr(s) for s in suggestions)}?)"
 
 
-def _describe(value: object) -> str:
+def describe(value: object) -> str:
     return f"{type(value).__name__} {reprlib.repr(value)}"
 
 
-def _iso(moment: date) -> str:
+def iso(moment: date) -> str:
     """`moment` as W&B writes times: ISO 8601 in UTC with no zone suffix; naive means UTC."""
     if not isinstance(moment, datetime):
         moment = datetime(moment.year, moment.month, moment.day)
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment.isoformat()
-
-
-class Filter:
-    """A run filter; combine filters with `&` (and), `|` (or) and `~` (not).
-
-    Build one from the fields of `F`, or wrap a raw MongoDB-style document with
-    `Filter({...})` (it is checked) to combine it with built ones. Pass it as `filters=`.
-    """
-
-    __slots__ = ("_document",)
-
-    def __init__(self, document: Mapping[str, object]) -> None:
-        self._document = copy.deepcopy(validate_filters(document))
-
-    def to_dict(self) -> dict[str, object]:
-        """The filter as the MongoDB-style document W&B receives."""
-        return copy.deepcopy(self._document)
-
-    def __and__(self, other: Filter) -> Filter:
-        """Both filters match: `{"$and": [a, b]}`, with nested `$and`s flattened."""
-        if not isinstance(other, Filter):
-            return NotImplemented
-        return Filter({"$and": [*self._operands("$and"), *other._operands("$and")]})
-
-    def __or__(self, other: Filter) -> Filter:
-        """Either filter matches: `{"$or": [a, b]}`, with nested `$or`s flattened."""
-        if not isinstance(other, Filter):
-            return NotImplemented
-        return Filter({"$or": [*self._operands("$or"), *other._operands("$or")]})
-
-    def __invert__(self) -> Filter:
-        """The filter does not match: `{"$nor": [a]}`."""
-        # `$nor` because MongoDB's `$not` negates operators under a field, not a whole filter.
-        negated = self._document.get("$nor")
-        if len(self._document) == 1 and isinstance(negated, list) and len(negated) == 1:
-            return Filter(negated[0])  # ~~a is a
-        return Filter({"$nor": [self._document]})
-
-    def __bool__(self) -> NoReturn:
-        raise TypeError(
-            "a Filter has no truth value: combine filters with & (and), | (or) and ~ (not), "
-            "not with `and`, `or`, `not` or `if`; write a range as "
-            "(F.config('x') > 0) & (F.config('x') < 1), not 0 < F.config('x') < 1"
-        )
-
-    def __repr__(self) -> str:
-        return f"Filter({self._document!r})"
-
-    def _operands(self, operator: str) -> list[dict[str, object]]:
-        """The filters this one combines with `operator`, or just this one."""
-        operands = self._document.get(operator)
-        if len(self._document) == 1 and isinstance(operands, list):
-            return operands
-        return [self._document]
-
-
-class Field:
-    """A run field; compare it with a value to build a `Filter`."""
-
-    # `==` builds a Filter rather than comparing fields, so fields cannot be hashed.
-    __hash__ = None  # type: ignore[assignment]
-
-    def __init__(self, key: str) -> None:
-        self._key = key
-
-    def __eq__(self, value: object) -> Filter:  # type: ignore[override]
-        """Equals `value`: `{"state": "finished"}`."""
-        value = self._encode(value)
-        if isinstance(value, dict) and any(map(_is_operator, value)):
-            return self._where({"$eq": value})  # else its keys would read as operators
-        return self._where(value)
-
-    def __ne__(self, value: object) -> Filter:  # type: ignore[override]
-        """Differs from `value`: `{"state": {"$ne": "finished"}}`."""
-        return self._where({"$ne": self._encode(value)})
-
-    def is_in(self, values: Iterable[object]) -> Filter:
-        """Equals one of `values`: `{"state": {"$in": ["running", "pending"]}}`."""
-        return self._where({"$in": self._encode_all(values)})
-
-    def not_in(self, values: Iterable[object]) -> Filter:
-        """Equals none of `values`: `{"state": {"$nin": ["crashed", "failed"]}}`."""
-        return self._where({"$nin": self._encode_all(values)})
-
-    def exists(self, present: bool = True) -> Filter:
-        """Is set (or, with `False`, is missing): `{"config.lr": {"$exists": True}}`."""
-        return self._where({"$exists": present})
-
-    def __and__(self, other: object) -> NoReturn:
-        raise TypeError(
-            "& and | bind tighter than comparisons: put each comparison in parentheses, "
-            "e.g. (F.state == 'finished') & (F.config('lr') > 0.1)"
-        )
-
-    __rand__ = __or__ = __ror__ = __and__
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._key!r})"
-
-    def _where(self, condition: object) -> Filter:
-        return Filter({self._key: condition})
-
-    def _encode(self, value: object) -> object:
-        """The JSON form of a value compared with this field."""
-        return value
-
-    def _encode_all(self, values: Iterable[object]) -> list[object]:
-        if isinstance(values, (str, bytes, Mapping)):
-            raise InvalidFilterError(
-                f"pass a list of values, not {_describe(values)}", path=self._key
-            )
-        return [self._encode(value) for value in values]
-
-
-_Bound = TypeVar("_Bound")
-
-
-class _Comparable(Field, Generic[_Bound]):
-    def __lt__(self, value: _Bound) -> Filter:
-        """Less than `value`: `{"config.lr": {"$lt": 0.1}}`."""
-        return self._where({"$lt": self._encode(value)})
-
-    def __le__(self, value: _Bound) -> Filter:
-        """At most `value`: `{"config.lr": {"$lte": 0.1}}`."""
-        return self._where({"$lte": self._encode(value)})
-
-    def __gt__(self, value: _Bound) -> Filter:
-        """Greater than `value`: `{"config.lr": {"$gt": 0.1}}`."""
-        return self._where({"$gt": self._encode(value)})
-
-    def __ge__(self, value: _Bound) -> Filter:
-        """At least `value`: `{"config.lr": {"$gte": 0.1}}`."""
-        return self._where({"$gte": self._encode(value)})
-
-
-class _Sortable(Field):
-    def asc(self) -> str:
-        """The `order=` that sorts runs by this field, smallest first."""
-        return validate_order(f"+{self._key}")
-
-    def desc(self) -> str:
-        """The `order=` that sorts runs by this field, largest first."""
-        return validate_order(f"-{self._key}")
-
-
-class TextField(Field):
-    """A text field of a run."""
-
-    def matches(self, pattern: str) -> Filter:
-        """Matches the regular expression `pattern`, in RE2 syntax: `{"$regex": "^exp"}`."""
-        return self._where({"$regex": pattern})
-
-
-class DisplayNameField(TextField, _Sortable):
-    """The run's display name; runs can be sorted by it."""
-
-
-class TagsField(Field):
-    """The run's tags, tested with `contains`, `contains_any` and `contains_none`."""
-
-    __hash__ = None
-
-    # W&B matches tags with $in/$nin, not by equality (wandb/wandb#2699).
-    def __eq__(self, value: object) -> NoReturn:
-        raise TypeError(
-            "a run has several tags: use F.tags.contains('best'), "
-            "F.tags.contains_any([...]) or F.tags.contains_none([...])"
-        )
-
-    __ne__ = __eq__
-
-    def contains(self, tag: str) -> Filter:
-        """Has `tag`: `{"tags": {"$in": ["best"]}}`."""
-        return self._where({"$in": [tag]})
-
-    def contains_any(self, tags: Iterable[str]) -> Filter:
-        """Has at least one of `tags`: `{"tags": {"$in": [...]}}`."""
-        return self.is_in(tags)
-
-    def contains_none(self, tags: Iterable[str]) -> Filter:
-        """Has none of `tags`: `{"tags": {"$nin": [...]}}`."""
-        return self.not_in(tags)
-
-
-class NumberField(_Comparable[float]):
-    """A numeric field of a run."""
-
-
-class TimeField(_Comparable[datetime | date | str], _Sortable):
-    """A time field; compare it with a `datetime` (naive means UTC) or an ISO 8601 string."""
-
-    def _encode(self, value: object) -> object:
-        return _iso(value) if isinstance(value, date) else value
-
-
-class ValueField(_Comparable[float | str], TextField, _Sortable):
-    """A config value or summary metric; runs can be sorted by it."""
-
-
-class F:
-    """The fields of a run, to build filters and sort orders for `Api.runs`.
-
-    Compare a field to get a `Filter`, combine filters with `&`, `|` and `~` (with each
-    comparison in parentheses), and pass the result as `filters=`. On sortable fields,
-    `asc()` and `desc()` give the `order=` string.
-
-        (F.state == "finished") & (F.config("lr") >= 1e-3) & F.tags.contains("best")
-        F.summary("eval/loss").asc()  # "+summary_metrics.eval/loss"
-    """
-
-    state: ClassVar[TextField] = TextField("state")
-    """The run's state: `running`, `finished`, `crashed`, `failed`, ..."""
-    name: ClassVar[TextField] = TextField("name")
-    """The run's ID, the last part of its path."""
-    display_name: ClassVar[DisplayNameField] = DisplayNameField("display_name")
-    """The run's display name, shown in the W&B app."""
-    tags: ClassVar[TagsField] = TagsField("tags")
-    """The run's tags."""
-    group: ClassVar[TextField] = TextField("group")
-    """The run's group."""
-    job_type: ClassVar[TextField] = TextField("jobType")
-    """The run's job type."""
-    sweep: ClassVar[TextField] = TextField("sweep")
-    """The ID of the sweep the run belongs to."""
-    username: ClassVar[TextField] = TextField("username")
-    """The user who created the run."""
-    host: ClassVar[TextField] = TextField("host")
-    """The machine the run ran on."""
-    duration: ClassVar[NumberField] = NumberField("duration")
-    """How long the run ran."""
-    created_at: ClassVar[TimeField] = TimeField("createdAt")
-    """When the run was created."""
-    heartbeat_at: ClassVar[TimeField] = TimeField("heartbeatAt")
-    """When the run last reported to W&B."""
-
-    @staticmethod
-    def config(*key: str) -> ValueField:
-        """A config value: `F.config("lr")`; nested, `F.config("optimizer", "name")` or
-        `F.config("optimizer.name")`."""
-        return _keyed_field("config", key)
-
-    @staticmethod
-    def summary(*key: str) -> ValueField:
-        """A summary metric: `F.summary("eval/loss")`; nested, `F.summary("best", "acc")`."""
-        return _keyed_field("summary_metrics", key)
-
-
-def _keyed_field(prefix: str, key: tuple[str, ...]) -> ValueField:
-    name = f"{prefix}.{'.'.join(key)}"
-    _check_field(name, name)
-    return ValueField(name)

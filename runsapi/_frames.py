@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas
-
-    from runsapi.runs import Run
 
 BASE_COLUMNS = ("id", "name", "state", "created_at", "tags", "group", "job_type")
 
@@ -28,27 +26,11 @@ def flatten(prefix: str, value: Mapping[str, Any], into: dict[str, Any]) -> dict
     return into
 
 
-def run_record(run: Run) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "id": run.id,
-        "name": run.name,
-        "state": run.state,
-        "created_at": run.created_at,
-        "tags": list(run.tags),
-        "group": run.group,
-        "job_type": run.job_type,
-    }
-    config, summary = run._table_contents()
-    flatten("config", config, record)
-    flatten("summary", summary, record)
-    return record
-
-
-def runs_frame(runs: Iterable[Run]) -> pandas.DataFrame:
-    """Rows in the given order; base columns first, then config.* and summary.* sorted."""
+def runs_frame(records: Sequence[Mapping[str, Any]]) -> pandas.DataFrame:
+    """A runs table from one record per run (the BASE_COLUMNS, then `config.*` and
+    `summary.*` keys), in the given order; base columns first, the others sorted."""
     import pandas as pd  # noqa: PLC0415 (imported on first use: it is slow to import)
 
-    records = [run_record(run) for run in runs]
     extra = sorted({key for record in records for key in record} - set(BASE_COLUMNS))
     frame: pandas.DataFrame = pd.DataFrame.from_records(records, columns=[*BASE_COLUMNS, *extra])
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True).astype(

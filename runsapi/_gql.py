@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import httpx
 import pydantic
@@ -26,7 +26,6 @@ from runsapi_generated.input_types import RunChangeInput, UpdateRunStateInput
 from runsapi._config import Settings
 from runsapi._constants import OPERATION_EXTENSION, OPERATION_HEADER
 from runsapi._exceptions import (
-    NotFoundError,
     error_for_deadline,
     error_for_graphql,
     error_for_invalid_body,
@@ -35,8 +34,8 @@ from runsapi._exceptions import (
     error_for_transport,
     graphql_error_details,
 )
-from runsapi._json import loads
 from runsapi._retry import RetryPolicy
+from runsapi._shared.json_codec import loads
 from runsapi._transport import (
     USER_AGENT,
     ApiKeyAuth,
@@ -51,34 +50,15 @@ __all__ = [
     "FileData",
     "FullRun",
     "GraphQLClient",
-    "HasRun",
     "LightRun",
     "ProjectData",
     "RunChangeInput",
     "UpdateRunStateInput",
     "UserData",
     "connect",
-    "run_of",
 ]
 
 _T = TypeVar("_T")
-_N = TypeVar("_N")
-_N_co = TypeVar("_N_co", covariant=True)
-
-
-class HasRun(Protocol[_N_co]):
-    """A generated `project` result: its `run` is None when there is no such run."""
-
-    @property
-    def run(self) -> _N_co | None: ...
-
-
-def run_of(project: HasRun[_N] | None, path: str) -> _N:
-    """The `project.run` of a result, or NotFoundError naming `path` when it is null."""
-    node = project.run if project is not None else None
-    if node is None:
-        raise NotFoundError(f"run {path} not found", path=path)
-    return node
 
 
 def connect(

@@ -1,9 +1,10 @@
-"""The one paginator: walks a cursor-paginated GraphQL connection, page by page.
+"""`Paginator`: the one collection of runsapi, over a cursor-paginated GraphQL connection.
 
-A collection (runs, files, artifacts, projects) supplies only "fetch the page after this
-cursor" and "turn a node into an item". The paginator loads pages on demand, keeps what it
-loaded, de-duplicates by id (rows inserted while paging can shift a page boundary), and
-refuses a cursor that does not advance instead of looping forever.
+Runs, files, artifacts and projects are each a `Paginator` (`Runs` and `Files` are
+subclasses adding their own methods). A collection supplies only "fetch the page after
+this cursor" and "turn a page's nodes into items". The paginator loads pages on demand,
+keeps what it loaded, de-duplicates by id (rows inserted while paging can shift a page
+boundary), and refuses a cursor that does not advance instead of looping forever.
 """
 
 from __future__ import annotations
@@ -92,8 +93,13 @@ def check_limit(limit: int | None) -> int | None:
     return limit
 
 
-class Paginator(Generic[N, T]):
-    """Lazily loaded, indexable items of a connection. Thread-safe."""
+class Paginator(Generic[T]):
+    """Items loaded lazily, a page at a time: iterate, index (negative indices and
+    slices load what they need), or take `len()` (the server's count when it has one).
+
+    `cursor` resumes a listing later; items repeated by a later page are skipped; a
+    cursor that does not advance raises PaginationError. Thread-safe.
+    """
 
     def __init__(
         self,
@@ -106,8 +112,12 @@ class Paginator(Generic[N, T]):
         cursor: str | None = None,
         what: str = "items",
     ) -> None:
-        self._fetch = fetch
-        self._convert = convert
+
+        def fetch_items(cursor: str | None, size: int) -> Page[T]:
+            page = fetch(cursor, size)
+            return Page(convert(page.nodes), page.next_cursor, page.has_next, page.total)
+
+        self._fetch_items = fetch_items
         self._identity = identity
         self.per_page = check_positive(per_page, "per_page")
         self.limit = check_limit(limit)
@@ -169,7 +179,7 @@ class Paginator(Generic[N, T]):
             size = self.per_page
             if self.limit is not None:
                 size = min(size, self.limit - len(self._items))
-            page = self._fetch(self._cursor, size)
+            page = self._fetch_items(self._cursor, size)
             self._pages_loaded += 1
             if page.total is not None:
                 self._total = page.total
@@ -179,7 +189,7 @@ class Paginator(Generic[N, T]):
                     f"{'no cursor' if page.next_cursor is None else 'the same cursor again'} "
                     f"after {len(self._items)} of them; stopping instead of looping"
                 )
-            added = self._add(self._convert(page.nodes))
+            added = self._add(list(page.nodes))
             self._cursor = page.next_cursor if page.next_cursor is not None else self._cursor
             self._more = page.has_next
             return added

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from runsapi._exceptions import UsageError
+from runsapi._exceptions import InvalidPathError
 
 RUN_PATH_FORMS = (
     "entity/project/run_id",
@@ -21,10 +21,6 @@ PROJECT_PATH_FORMS = ("entity/project", "project (default entity)")
 
 # W&B entity, project and run names: no slashes or colons, no surrounding whitespace.
 _PART = re.compile(r"^[^/:\s](?:[^/:]*[^/:\s])?$")
-
-
-class InvalidPathError(UsageError):
-    """A run or project path that matches none of the accepted forms."""
 
 
 @dataclass(frozen=True)

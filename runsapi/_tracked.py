@@ -11,48 +11,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Final, final
+from typing import Any
 
 from runsapi._json import check_storable
-
-
-@final
-class _Deleted:
-    def __repr__(self) -> str:
-        return "DELETED"
-
-
-DELETED: Final = _Deleted()
-
-
-@dataclass(frozen=True)
-class Change:
-    """Set `path` to `value`, or delete it when `value` is DELETED."""
-
-    path: tuple[str, ...]
-    value: Any
-
-
-def apply_changes(base: Mapping[str, Any], changes: list[Change]) -> dict[str, Any]:
-    """A deep copy of `base` with `changes` replayed in order."""
-    result = copy.deepcopy(dict(base))
-    for change in changes:
-        *parents, leaf = change.path
-        node = result
-        for key in parents:
-            child = node.get(key)
-            if not isinstance(child, dict):
-                if change.value is DELETED:
-                    break
-                child = node[key] = {}
-            node = child
-        else:
-            if change.value is DELETED:
-                node.pop(leaf, None)
-            else:
-                node[leaf] = copy.deepcopy(change.value)
-    return result
+from runsapi._shared.changes import DELETED, Change, apply_changes
 
 
 class TrackedDict(MutableMapping[str, Any]):

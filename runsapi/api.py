@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
 import string
 import threading
@@ -12,13 +11,10 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from runsapi._config import Settings, resolve_settings, to_timeout
-from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE
+from runsapi._config import resolve_settings
+from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE, DEFAULT_PROJECT
 from runsapi._exceptions import NotFoundError, ResponseValidationError, UsageError
-from runsapi._features import ServerFeatures
-from runsapi._filters import Filter
-from runsapi._gql import GraphQLClient, ProjectData, connect
-from runsapi._json import check_storable, encode, wrap_config
+from runsapi._json import check_storable, encode
 from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import (
     ProjectPath,
@@ -29,16 +25,22 @@ from runsapi._paths import (
     parse_run_path,
 )
 from runsapi._retry import RetryPolicy
+from runsapi._session import Session
+from runsapi._shared.json_codec import wrap_config
 from runsapi._time import as_utc
 from runsapi._types import NOT_GIVEN, NotGiven
-from runsapi.runs import Run, Runs
+from runsapi.run import Run
+from runsapi.runs import Runs
 
 if TYPE_CHECKING:
     import httpx
 
+    from runsapi._config import Settings
+    from runsapi._filter_builder import Filter
+    from runsapi._gql import ProjectData
+
 _RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 _RUN_ID_LENGTH = 8
-DEFAULT_PROJECT = "uncategorized"
 
 
 @dataclass(frozen=True)
@@ -113,20 +115,35 @@ class Api:
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.settings: Settings = resolve_settings(
+        settings = resolve_settings(
             overrides=overrides,
             api_key=api_key,
             timeout=timeout,
             retry_policy=retry_policy,
             max_retries=max_retries,
         )
-        self._gql: GraphQLClient = connect(
-            self.settings, http_client=http_client, transport=transport
-        )
-        self._owns_client = http_client is None
+        session = Session.connect(settings, http_client=http_client, transport=transport)
+        self._start(session, owns_client=http_client is None)
+
+    @classmethod
+    def _from_session(cls, session: Session, *, default_entity: str | None) -> Api:
+        """An Api over an existing session (a `with_options` copy): it owns no client."""
+        api = cls.__new__(cls)
+        api._start(session, owns_client=False, default_entity=default_entity)
+        return api
+
+    def _start(
+        self, session: Session, *, owns_client: bool, default_entity: str | None = None
+    ) -> None:
+        self._session = session
+        self._owns_client = owns_client
         self._lock = threading.Lock()
-        self._default_entity: str | None = None
-        self._features = ServerFeatures(self._gql)
+        self._default_entity = default_entity
+
+    @property
+    def settings(self) -> Settings:
+        """The resolved settings (base URL, entity, project, timeout, retry policy)."""
+        return self._session.settings
 
     def with_options(
         self,
@@ -138,31 +155,15 @@ class Api:
 
         `api.with_options(timeout=300).runs(...)` applies to that call's requests only.
         """
-        settings = self.settings
-        if not isinstance(timeout, NotGiven):
-            settings = dataclasses.replace(settings, timeout=to_timeout(timeout))
-        if max_retries is not None:
-            settings = dataclasses.replace(
-                settings,
-                retry_policy=dataclasses.replace(settings.retry_policy, max_retries=max_retries),
-            )
-        copy = Api.__new__(Api)
-        copy.settings = settings
-        copy._gql = self._gql.with_options(
-            timeout=settings.timeout, retry_policy=settings.retry_policy
-        )
-        copy._owns_client = False
-        copy._lock = threading.Lock()
-        copy._default_entity = self._default_entity
-        copy._features = self._features  # the same server
-        return copy
+        session = self._session.with_options(timeout=timeout, max_retries=max_retries)
+        return Api._from_session(session, default_entity=self._default_entity)
 
     # -- lifecycle ------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the connections (unless the httpx.Client was given by the caller)."""
         if self._owns_client:
-            self._gql.http_client.close()
+            self._session.gql.http_client.close()
 
     def __enter__(self) -> Api:
         return self
@@ -184,7 +185,7 @@ class Api:
     @property
     def viewer(self) -> Viewer:
         """The user the API key belongs to (one request each time)."""
-        viewer = self._gql.get_viewer().viewer
+        viewer = self._session.gql.get_viewer().viewer
         if viewer is None:
             raise ResponseValidationError(
                 "GetViewer returned no viewer; check the API key", operation="GetViewer", error=None
@@ -198,7 +199,7 @@ class Api:
             return self.settings.entity
         with self._lock:
             if self._default_entity is None:
-                viewer = self._gql.get_default_entity().viewer
+                viewer = self._session.gql.get_default_entity().viewer
                 self._default_entity = viewer.entity if viewer else None
             return self._default_entity
 
@@ -231,21 +232,23 @@ class Api:
     def project(self, name: str, entity: str | None = None) -> Project:
         """The project `entity/name` (or `name` in the default entity)."""
         path = self._named_project(name, entity)
-        found = self._gql.get_project(entity=path.entity, name=path.project).project
+        found = self._session.gql.get_project(entity=path.entity, name=path.project).project
         if found is None:
             raise NotFoundError(f"project {path} not found", path=str(path))
         return Project._from(found)
 
     def projects(
         self, entity: str | None = None, per_page: int = DEFAULT_PER_PAGE
-    ) -> Paginator[ProjectData, Project]:
+    ) -> Paginator[Project]:
         """The projects of an entity (default: the default entity), loaded a page at a time."""
         owner = entity or self.default_entity
         if not owner:
             raise UsageError("no entity given and none configured (WANDB_ENTITY)")
 
         def fetch(cursor: str | None, size: int) -> Page[ProjectData]:
-            models = self._gql.get_projects(entity=owner, cursor=cursor, per_page=size).models
+            models = self._session.gql.get_projects(
+                entity=owner, cursor=cursor, per_page=size
+            ).models
             if models is None:
                 raise NotFoundError(f"entity {owner} not found", path=owner)
             return page_of(models)
@@ -263,7 +266,7 @@ class Api:
     ) -> Project:
         """Create the project (or return it if it exists)."""
         path = self._named_project(name, entity)
-        result = self._gql.create_project(
+        result = self._session.gql.create_project(
             entity=path.entity, name=path.project, description=description
         )
         project = result.upsert_model.project if result.upsert_model else None
@@ -277,14 +280,14 @@ class Api:
         """The run at `path` (any form in runsapi._paths.RUN_PATH_FORMS, or its URL),
         with full data loaded."""
         run_path = self._run_path(path)
-        result = self._gql.get_run_full(
+        result = self._session.gql.get_run_full(
             entity=run_path.entity, project=run_path.project, name=run_path.run_id
         )
         if result.project is None:
             raise NotFoundError(f"project {run_path.project_path} not found", path=str(run_path))
         if result.project.run is None:
             raise NotFoundError(f"run {run_path} not found", path=str(run_path))
-        return Run(self, run_path.project_path, result.project.run)
+        return Run(self._session, run_path.project_path, result.project.run)
 
     def runs(
         self,
@@ -311,7 +314,7 @@ class Api:
             cursor: Continue after a previous listing's `runs.cursor`.
         """
         return Runs(
-            self,
+            self._session,
             self._project_path(path, default_project=DEFAULT_PROJECT),
             filters=filters,
             order=order,
@@ -344,7 +347,7 @@ class Api:
         for key, value in (config or {}).items():
             check_storable(key, value)
         path = self._named_project(project or self.settings.project or DEFAULT_PROJECT, entity)
-        result = self._gql.create_run(
+        result = self._session.gql.create_run(
             entity=path.entity,
             project=path.project,
             name=run_id,
@@ -361,7 +364,7 @@ class Api:
             raise NotFoundError(f"could not create run {run_id} in {path}", path=str(path))
         created_in = bucket.project
         where = ProjectPath(created_in.entity_name, created_in.name) if created_in else path
-        return Run(self, where, bucket)
+        return Run(self._session, where, bucket)
 
     def from_path(self, path: str) -> Run | Project:
         """A project (`entity/project`) or a run (any run path form or URL)."""

@@ -14,25 +14,27 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from runsapi._exceptions import NotFoundError, ResponseValidationError, UsageError
-from runsapi._gql import ArtifactData, FileData, run_of
+from runsapi._constants import DEFAULT_DOWNLOAD_WORKERS, DEFAULT_PER_PAGE
+from runsapi._exceptions import (
+    NotFoundError,
+    ResponseValidationError,
+    UnsafePathError,
+    UsageError,
+)
 from runsapi._json import decode_object
 from runsapi._pagination import Page, Paginator, check_positive, page_of
+from runsapi._paths import RunPath
 from runsapi._progress import progress_bar
+from runsapi._results import run_of
 from runsapi._time import as_utc
 
 if TYPE_CHECKING:
-    from runsapi.runs import Run
-
-_DOWNLOAD_WORKERS = 8
+    from runsapi._gql import ArtifactData, FileData
+    from runsapi._session import Session
 
 
 # `C:x` is relative to drive C's current directory on Windows, wherever it appears.
 _DRIVE = re.compile(r"[A-Za-z]:")
-
-
-class UnsafePathError(UsageError):
-    """A file name that could write outside the download directory; nothing was written."""
 
 
 def safe_destination(root: str | os.PathLike[str], name: str) -> Path:
@@ -95,9 +97,11 @@ def _md5_base64(path: Path) -> str:
 class File:
     """One file of a run."""
 
-    def __init__(self, run: Run, data: FileData) -> None:
+    def __init__(self, session: Session, run: RunPath, data: FileData, *, project_id: int) -> None:
+        self._session = session
         self._run = run
         self._data = data
+        self._project_id = project_id
 
     @property
     def id(self) -> str:
@@ -161,7 +165,7 @@ class File:
                 return path
             raise UsageError(f"{path} already exists; pass replace=True or exist_ok=True")
         if not self.url:
-            raise NotFoundError(f"file {self.name} of run {self._run.path_str} has no URL")
+            raise NotFoundError(f"file {self.name} of run {self._run} has no URL")
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(
             dir=path.parent, prefix=f".{path.name}.", suffix=".part"
@@ -175,7 +179,7 @@ class File:
                     for chunk in chunks:
                         sink.write(chunk)
 
-                self._run._api._gql.download_stream(self.url, write)
+                self._session.gql.download_stream(self.url, write)
             self._verify(Path(temporary))
             os.replace(temporary, path)
         except BaseException:
@@ -200,30 +204,35 @@ class File:
 
     def delete(self) -> None:
         """Delete the file from the run."""
-        self._run._api._gql.delete_files(files=[self.id], project_id=self._run.project_internal_id)
+        self._session.gql.delete_files(files=[self.id], project_id=self._project_id)
 
 
-class Files(Paginator[FileData, File]):
+class Files(Paginator[File]):
     """A run's files, loaded a page at a time; `len()` is the server's count."""
 
     def __init__(
         self,
-        run: Run,
+        session: Session,
+        run: RunPath,
         *,
+        project_id: int,
         names: Sequence[str] | None = None,
         pattern: str | None = None,
-        per_page: int = 50,
+        per_page: int = DEFAULT_PER_PAGE,
     ) -> None:
         if names is not None and pattern is not None:
             raise UsageError("pass names or pattern, not both")
         if isinstance(names, str):
             raise UsageError(f"names must be a list of file names, got {names!r}")
+        self._session = session
         self._run = run
         self._names = list(names) if names is not None else None
         self._pattern = pattern
         super().__init__(
             fetch=self._fetch,
-            convert=lambda nodes: [File(run, node) for node in nodes],
+            convert=lambda nodes: [
+                File(session, run, node, project_id=project_id) for node in nodes
+            ],
             identity=lambda file: file.id,
             per_page=per_page,
             what="files",
@@ -231,27 +240,27 @@ class Files(Paginator[FileData, File]):
 
     def _fetch(self, cursor: str | None, size: int) -> Page[FileData]:
         run = self._run
-        result = run._api._gql.run_files(
+        result = self._session.gql.run_files(
             run.entity,
             run.project,
-            run.id,
+            run.run_id,
             names=list(self._names) if self._names is not None else None,
             pattern=self._pattern,
             cursor=cursor,
             per_page=size,
         )
-        node = run_of(result.project, run.path_str)
+        node = run_of(result.project, str(run))
         # With names, the run's file count says nothing about how many match.
         return page_of(node.files, total=None if self._names is not None else node.file_count)
 
     def __repr__(self) -> str:
-        return f"<Files {self._run.path_str}>"
+        return f"<Files {self._run}>"
 
     def download_all(
         self,
         root: str | os.PathLike[str] = ".",
         *,
-        max_workers: int = _DOWNLOAD_WORKERS,
+        max_workers: int = DEFAULT_DOWNLOAD_WORKERS,
         progress: bool | None = None,
     ) -> list[Path]:
         """Download every file concurrently (at most `max_workers` at once), skipping files
@@ -285,18 +294,27 @@ def upload_name(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> s
     return "/".join(part for part in parts if part != "/")
 
 
-def upload_file(run: Run, path: str | os.PathLike[str], root: str | os.PathLike[str] = ".") -> File:
+def upload_file(
+    session: Session,
+    run: RunPath,
+    path: str | os.PathLike[str],
+    root: str | os.PathLike[str] = ".",
+    *,
+    project_id: int,
+) -> File:
     """Upload `path` to the run: create the file, PUT its bytes, mark it uploaded."""
     source = Path(path)
     if not source.is_file():
         raise UsageError(f"{source} is not a file")
     name = upload_name(source, root)
-    gql = run._api._gql
-    created = gql.create_run_files(run.entity, run.project, run.id, files=[name]).create_run_files
+    gql = session.gql
+    created = gql.create_run_files(
+        run.entity, run.project, run.run_id, files=[name]
+    ).create_run_files
     if created is None or not created.run_id or not created.files:
         raise NotFoundError(
-            f"cannot upload to {run.path_str}: check that the run exists and you may write to it",
-            path=run.path_str,
+            f"cannot upload to {run}: check that the run exists and you may write to it",
+            path=str(run),
         )
     target = created.files[0]
     if not target.upload_url:
@@ -305,13 +323,13 @@ def upload_file(run: Run, path: str | os.PathLike[str], root: str | os.PathLike[
         )
     url = target.upload_url
     if url.startswith("/"):
-        url = run._api.settings.base_url + url
+        url = session.settings.base_url + url
     headers = dict(header.split(":", 1) for header in created.upload_headers if ":" in header)
     gql.upload(url, source.read_bytes(), headers)
-    gql.mark_run_files_uploaded(run.entity, run.project, run.id, files=[name])
-    found = list(Files(run, names=[name]))
+    gql.mark_run_files_uploaded(run.entity, run.project, run.run_id, files=[name])
+    found = list(Files(session, run, project_id=project_id, names=[name]))
     if not found:
-        raise NotFoundError(f"uploaded {name}, but the run does not list it", path=run.path_str)
+        raise NotFoundError(f"uploaded {name}, but the run does not list it", path=str(run))
     return found[0]
 
 
@@ -365,18 +383,20 @@ class Artifact:
         )
 
 
-def run_artifacts(run: Run, *, used: bool, per_page: int) -> Paginator[ArtifactData, Artifact]:
+def run_artifacts(
+    session: Session, run: RunPath, *, used: bool, per_page: int
+) -> Paginator[Artifact]:
     """The artifacts `run` logged (or, with `used`, declared as inputs)."""
-    gql = run._api._gql
-    where = (run.entity, run.project, run.id)
+    gql = session.gql
+    where = (run.entity, run.project, run.run_id)
 
     def fetch(cursor: str | None, size: int) -> Page[ArtifactData]:
         if used:
             inputs = gql.run_input_artifacts(*where, cursor=cursor, per_page=size).project
-            found = run_of(inputs, run.path_str).artifacts
+            found = run_of(inputs, str(run)).artifacts
             return page_of(found, total=found.total_count if found else 0)
         outputs = gql.run_output_artifacts(*where, cursor=cursor, per_page=size).project
-        logged = run_of(outputs, run.path_str).artifacts
+        logged = run_of(outputs, str(run)).artifacts
         return page_of(logged, total=logged.total_count if logged else 0)
 
     return Paginator(

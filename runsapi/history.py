@@ -13,27 +13,29 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from runsapi._exceptions import NotFoundError, UsageError
-from runsapi._gql import HasRun, run_of
-from runsapi._json import encode, loads
+from runsapi._json import encode
 from runsapi._pagination import Page, Paginator, check_positive, page_of
+from runsapi._paths import RunPath
 from runsapi._progress import Progress, open_progress, progress_bar
+from runsapi._results import run_of
+from runsapi._runs_query import RunsQuery
+from runsapi._shared.json_codec import loads
 
 if TYPE_CHECKING:
     import pandas
     import polars
     import pyarrow
 
-    from runsapi.runs import Run, Runs
+    from runsapi._session import Session
 
 Join = Literal["inner", "outer"]
 Stream = Literal["default", "system"]
 Row = dict[str, Any]
 _A = TypeVar("_A")
 _B = TypeVar("_B")
-_N = TypeVar("_N")
 
 # A scan grows its step range by at most this factor per page when rows are sparse.
 _MAX_SPAN_GROWTH = 8
@@ -81,8 +83,18 @@ def decode_rows(rows: Sequence[str] | None) -> list[Row]:
     return decoded
 
 
+def last_history_step(session: Session, run: RunPath) -> int:
+    """The run's last logged step, asked anew; -1 for a run without history."""
+    result = session.gql.run_history_keys(entity=run.entity, project=run.project, name=run.run_id)
+    node = result.project.run if result.project else None
+    keys = node.history_keys if node else None
+    step = keys.get("lastStep") if isinstance(keys, dict) else None
+    return int(step) if isinstance(step, (int, float)) else -1
+
+
 def sampled_history(
-    run: Run,
+    session: Session,
+    run: RunPath,
     *,
     samples: int,
     keys: Sequence[str] | None,
@@ -97,14 +109,14 @@ def sampled_history(
         raise UsageError(f"stream must be 'default' or 'system', got {stream!r}")
     if join not in ("inner", "outer"):
         raise UsageError(f"join must be 'inner' or 'outer', got {join!r}")
-    gql = run._api._gql
-    where = (run.entity, run.project, run.id)
+    gql = session.gql
+    where = (run.entity, run.project, run.run_id)
     if wanted is None:
         if stream == "system":
             events = gql.run_events(*where, samples=samples).project
-            return decode_rows(_run_node(events, run).events)
+            return decode_rows(run_of(events, str(run)).events)
         page = gql.run_history_page(*where, samples=samples).project
-        return decode_rows(_run_node(page, run).history)
+        return decode_rows(run_of(page, str(run)).history)
     if stream == "system":
         raise UsageError("keys can only be given with stream='default'")
     if join == "inner":
@@ -112,18 +124,14 @@ def sampled_history(
     else:
         specs = [encode({"keys": [x_axis, key], "samples": samples}) for key in wanted[1:]]
     result = gql.run_sampled_history(*where, specs=specs).project
-    per_spec = _run_node(result, run).sampled_history or []
+    per_spec = run_of(result, str(run)).sampled_history or []
     lists = [restore_non_finite(rows) for rows in per_spec]
     if join == "outer":
         return outer_join(lists, x_axis)
     rows = lists[0] if lists else []
     if not rows and len(wanted) > 2:
-        _warn_if_keys_exist_alone(run, wanted)
+        _warn_if_keys_exist_alone(session, run, wanted)
     return rows
-
-
-def _run_node(project: HasRun[_N] | None, run: Run) -> _N:
-    return run_of(project, run.path_str)
 
 
 def outer_join(lists: Sequence[Sequence[Row]], x_axis: str) -> list[Row]:
@@ -139,18 +147,19 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (0, value) if isinstance(value, (int, float)) else (1, str(value))
 
 
-def _warn_if_keys_exist_alone(run: Run, wanted: list[str]) -> None:
+def _warn_if_keys_exist_alone(session: Session, run: RunPath, wanted: list[str]) -> None:
     """Explain an empty inner join: keys logged at different steps, or never logged."""
     x_axis, keys = wanted[0], wanted[1:]
     specs = [encode({"keys": [x_axis, key], "samples": 1}) for key in keys]
-    result = run._api._gql.run_sampled_history(run.entity, run.project, run.id, specs=specs).project
-    per_key = _run_node(result, run).sampled_history or []
+    gql = session.gql
+    result = gql.run_sampled_history(run.entity, run.project, run.run_id, specs=specs).project
+    per_key = run_of(result, str(run)).sampled_history or []
     missing = [key for key, rows in zip(keys, per_key, strict=False) if not rows]
     if missing:
-        message = f"run {run.path_str} never logged {missing}"
+        message = f"run {run} never logged {missing}"
     else:
         message = (
-            f"no row of run {run.path_str} has all of {keys}: they were logged at "
+            f"no row of run {run} has all of {keys}: they were logged at "
             f"different steps; pass join='outer' to merge them on {x_axis!r}"
         )
     warnings.warn(message, UserWarning, stacklevel=4)
@@ -167,7 +176,8 @@ class HistoryScan(Iterator[Row]):
 
     def __init__(
         self,
-        run: Run,
+        session: Session,
+        run: RunPath,
         *,
         keys: Sequence[str] | None,
         page_size: int,
@@ -175,6 +185,7 @@ class HistoryScan(Iterator[Row]):
         max_step: int | None,
         progress: bool | None = None,
     ) -> None:
+        self._session = session
         self._run = run
         self._progress = progress
         self._bar: Progress | None = None
@@ -211,8 +222,7 @@ class HistoryScan(Iterator[Row]):
     def _stop_step(self) -> int:
         """One past the last step to read: max_step, clamped to the run's last step."""
         if self._stop is None:
-            last = self._run.last_history_step
-            stop = last + 1
+            stop = last_history_step(self._session, self._run) + 1
             self._stop = stop if self._max_step is None else min(self._max_step, stop)
         return self._stop
 
@@ -223,7 +233,7 @@ class HistoryScan(Iterator[Row]):
         if self._bar is None:
             self._bar = open_progress(
                 max(stop - self._next_step, 0),
-                description=f"history of {self._run.id}",
+                description=f"history of {self._run.run_id}",
                 unit="step",
                 enabled=self._progress,
             )
@@ -261,13 +271,13 @@ class HistoryScan(Iterator[Row]):
 
     def _rows(self, start: int, end: int) -> list[Row]:
         run = self._run
-        gql = run._api._gql
-        where = (run.entity, run.project, run.id)
+        gql = self._session.gql
+        where = (run.entity, run.project, run.run_id)
         if self._keys is None:
             page = gql.run_history_page(
                 *where, min_step=start, max_step=end, samples=self.page_size
             )
-            rows = decode_rows(_run_node(page.project, run).history)
+            rows = decode_rows(run_of(page.project, str(run)).history)
         else:
             # sampledHistory's maxStep is inclusive.
             spec = {
@@ -277,7 +287,7 @@ class HistoryScan(Iterator[Row]):
                 "samples": self.page_size,
             }
             result = gql.run_sampled_history(*where, specs=[encode(spec)]).project
-            lists = _run_node(result, run).sampled_history or []
+            lists = run_of(result, str(run)).sampled_history or []
             rows = restore_non_finite(lists[0]) if lists else []
         rows.sort(key=lambda row: row.get("_step", 0))
         return rows
@@ -342,8 +352,29 @@ def rows_to_arrow(rows: Sequence[Row]) -> pyarrow.Table:
     return pa.table({key: [row.get(key) for row in rows] for key in keys})
 
 
+class _ListedRun(Protocol):
+    @property
+    def run_path(self) -> RunPath: ...
+
+
+class RunListing(Protocol):
+    """What `runs_histories` reads of a listing of runs (the one behind `Runs`)."""
+
+    @property
+    def per_page(self) -> int: ...
+    @property
+    def limit(self) -> int | None: ...
+    @property
+    def more(self) -> bool: ...
+    @property
+    def known_count(self) -> int | None: ...
+    def __iter__(self) -> Iterator[_ListedRun]: ...
+
+
 def runs_histories(
-    runs: Runs,
+    session: Session,
+    query: RunsQuery,
+    runs: RunListing,
     *,
     samples: int,
     keys: Sequence[str] | None,
@@ -364,40 +395,52 @@ def runs_histories(
     if wanted is not None and stream != "default":
         raise UsageError("keys can only be given with stream='default'")
     listed = list(runs) if wanted is None else []  # listed first, so the bar has a total
-    total = runs._pages.known_count
+    total = runs.known_count
     with progress_bar(total, description="run histories", unit="run", enabled=progress) as bar:
         if wanted is None:
             ordered = []
             for run, rows in _map(
                 lambda run: sampled_history(
-                    run, samples=samples, keys=None, x_axis=x_axis, stream=stream, join="inner"
+                    session,
+                    run.run_path,
+                    samples=samples,
+                    keys=None,
+                    x_axis=x_axis,
+                    stream=stream,
+                    join="inner",
                 ),
                 listed,
                 max_workers,
             ):
-                ordered.append((run.id, rows))
+                ordered.append((run.run_path.run_id, rows))
                 bar.update(1)
         else:
-            ordered = _multi_run_sampled(runs, wanted, samples, max_workers, bar)
+            ordered = _multi_run_sampled(session, query, runs, wanted, samples, max_workers, bar)
     return [{"run_id": run_id, **row} for run_id, rows in ordered for row in rows]
 
 
 def _multi_run_sampled(
-    runs: Runs, wanted: list[str], samples: int, max_workers: int, bar: Progress
+    session: Session,
+    query: RunsQuery,
+    runs: RunListing,
+    wanted: list[str],
+    samples: int,
+    max_workers: int,
+    bar: Progress,
 ) -> list[tuple[str, list[Row]]]:
-    gql = runs._api._gql
+    gql = session.gql
     specs = [encode({"keys": wanted, "samples": samples})]
-    entity, project = runs.path.entity, runs.path.project
+    entity, project = query.path.entity, query.path.project
 
     def by_names(names: list[str]) -> dict[str, list[Row]]:
         result = gql.runs_sampled_history(
             entity, project, specs, filters=encode({"name": {"$in": names}}), per_page=len(names)
         )
-        return _histories_of(result.project, runs)
+        return _histories_of(result.project, query)
 
     if not runs.more:
         # Every run is listed already: fetch pages of them concurrently.
-        names = [run.id for run in runs]
+        names = [run.run_path.run_id for run in runs]
         chunks = [names[i : i + runs.per_page] for i in range(0, len(names), runs.per_page)]
         found: dict[str, list[Row]] = {}
         for chunk, part in _map(by_names, chunks, max_workers):
@@ -410,16 +453,16 @@ def _multi_run_sampled(
             entity,
             project,
             specs,
-            filters=runs._filters_json,
-            order=runs.order,
+            filters=query.filters,
+            order=query.order,
             cursor=cursor,
             per_page=size,
         )
         if result.project is None:
-            raise NotFoundError(f"project {runs.path} not found", path=str(runs.path))
+            raise NotFoundError(f"project {query.path} not found", path=str(query.path))
         return page_of(result.project.runs)
 
-    pages = Paginator[Any, tuple[str, list[Row]]](
+    pages = Paginator[tuple[str, list[Row]]](
         fetch=fetch,
         convert=lambda nodes: [(node.name, _sampled_rows(node)) for node in nodes],
         identity=lambda item: item[0],
@@ -438,9 +481,9 @@ def _sampled_rows(node: Any) -> list[Row]:
     return restore_non_finite((node.sampled_history or [[]])[0])
 
 
-def _histories_of(project: Any, runs: Runs) -> dict[str, list[Row]]:
+def _histories_of(project: Any, query: RunsQuery) -> dict[str, list[Row]]:
     if project is None:
-        raise NotFoundError(f"project {runs.path} not found", path=str(runs.path))
+        raise NotFoundError(f"project {query.path} not found", path=str(query.path))
     connection = project.runs
     return {
         edge.node.name: _sampled_rows(edge.node)

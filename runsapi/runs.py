@@ -1,711 +1,34 @@
-"""Runs: `Run`, one run with typed properties and mutations, and `Runs`, a lazy listing."""
+"""`Runs`: a project's runs matching a filter, in order, loaded a page at a time."""
 
 from __future__ import annotations
 
-import html
-import os
-import threading
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from runsapi._checks import check_seconds
 from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE, TABLE_PAGE_SIZE
-from runsapi._exceptions import NotFoundError, UsageError
-from runsapi._features import MERGE_RUN_CHANGES
-from runsapi._filters import Filter, normalize_filters, validate_order
-from runsapi._gql import (
-    ArtifactData,
-    FullRun,
-    LightRun,
-    RunChangeInput,
-    UpdateRunStateInput,
-    run_of,
-)
-from runsapi._json import decode_object, encode, unwrap_config, wrap_config
+from runsapi._exceptions import NotFoundError
+from runsapi._filter_builder import normalize_filters
+from runsapi._filters import validate_order
+from runsapi._json import encode
 from runsapi._pagination import Page, Paginator, page_of
-from runsapi._paths import ProjectPath, RunPath
+from runsapi._paths import ProjectPath
 from runsapi._progress import progress_bar
-from runsapi._time import as_utc
-from runsapi._tracked import DELETED, Change, Summary, TrackedDict, apply_changes
-from runsapi.files import Artifact, File, Files, run_artifacts, upload_file
-from runsapi.history import (
-    HistoryScan,
-    Join,
-    Stream,
-    histories_frame,
-    rows_to_frame,
-    runs_histories,
-    sampled_history,
-)
+from runsapi._runs_query import RunsQuery
+from runsapi.history import Stream, histories_frame, runs_histories
+from runsapi.run import Run, _FullDataBatch
 
 if TYPE_CHECKING:
     import pandas
-    import pandas as pandas_  # Run.history has a parameter called `pandas`
     import polars
 
-    from runsapi.api import Api
+    from runsapi._filter_builder import Filter
+    from runsapi._gql import LightRun
+    from runsapi._session import Session
 
-RunState = Literal[
-    "running", "finished", "crashed", "failed", "killed", "preempting", "preempted", "pending"
-]
-# States a run does not leave by itself. The official client forgets "killed".
-TERMINAL_STATES = frozenset({"finished", "crashed", "failed", "killed", "preempted"})
-METADATA_FILE = "wandb-metadata.json"
-SETTABLE_STATES = frozenset({"pending", "failed", "finished", "crashed", "killed", "running"})
+__all__ = ["Run", "Runs"]  # Run is imported from here by code written before run.py
 
 
-@dataclass(frozen=True)
-class User:
-    """The user who created a run."""
-
-    name: str
-    username: str | None
-
-
-class _Editable:
-    """A text field of a run that can be edited locally and is saved by `Run.update()`."""
-
-    def __init__(self, field: str, doc: str) -> None:
-        self._field = field
-        self.__doc__ = doc
-
-    @overload
-    def __get__(self, run: None, owner: type[Run]) -> _Editable: ...
-    @overload
-    def __get__(self, run: Run, owner: type[Run]) -> str | None: ...
-    def __get__(self, run: Run | None, owner: type[Run]) -> _Editable | str | None:
-        if run is None:
-            return self
-        value: str | None = run._edits.get(self._field, getattr(run._data, self._field))
-        return value
-
-    def __set__(self, run: Run, value: str | None) -> None:
-        if value is not None and not isinstance(value, str):
-            raise UsageError(f"{self._field} must be a string or None, got {value!r}")
-        run._edits[self._field] = value
-
-
-@dataclass
-class _Views:
-    """A run's decoded config and summary, as users edit them."""
-
-    raw: dict[str, Any]
-    config: TrackedDict
-    summary: Summary
-
-
-class Run:
-    """One run. Listed runs load their config and summaries on first use.
-
-    Properties read the typed data the server returned; `tags`, `notes`, `name`,
-    `description`, `group`, `job_type`, `config` and `summary` can be edited locally and
-    are saved by `update()`.
-    """
-
-    def __init__(
-        self, api: Api, path: ProjectPath, data: LightRun, *, batch: _FullDataBatch | None = None
-    ) -> None:
-        self._api = api
-        self._project_path = path
-        self._lock = threading.RLock()
-        self._batch = batch
-        self._decoded: _Views | None = None
-        self._set_data(data)
-
-    def _set_data(self, data: LightRun, *, keep_edits: bool = False) -> None:
-        """Adopt data the server sent. Unsaved edits are dropped unless `keep_edits`.
-
-        Config and summary are decoded on first use (a runs table reads them without
-        keeping them). Once decoded, the `config` and `summary` objects stay the same
-        objects, so references users hold see the new contents.
-        """
-        with self._lock:
-            if not keep_edits:
-                self._edits: dict[str, Any] = {}
-                self._tags = list(data.tags or [])
-            self._data = data
-            self._full: FullRun | None = data if isinstance(data, FullRun) else None
-            views = self._decoded
-            if self._full is None or views is None:
-                return
-            raw, config, summary = self._decode_contents(self._full)
-            views.raw = raw
-            views.config._reset(config, pending=views.config.changes if keep_edits else ())
-            views.summary._reset(summary)
-
-    def _decode_contents(
-        self, full: FullRun
-    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-        """(raw config, config, summary) decoded from the server's JSON."""
-        raw = decode_object(full.config, what=f"config of {self.path_str}")
-        summary = decode_object(full.summary_metrics, what=f"summary of {self.path_str}")
-        return raw, unwrap_config(raw), summary
-
-    def _views(self) -> _Views:
-        """The decoded config and summary, decoded now if they were not yet."""
-        full = self._full_data()
-        with self._lock:
-            views = self._decoded
-            if views is None:
-                raw, config, summary = self._decode_contents(full)
-                views = self._decoded = _Views(
-                    raw, TrackedDict(config), Summary(summary, self._save_summary)
-                )
-            return views
-
-    def _table_contents(self) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
-        """(config, summary) for a runs table, read-only: the views when they exist
-        (unsaved edits included), else decoded for the caller without being kept."""
-        views = self._decoded
-        if views is not None:
-            return views.config.view(), views.summary.view()
-        _, config, summary = self._decode_contents(self._full_data())
-        return config, summary
-
-    @classmethod
-    def create(
-        cls,
-        api: Api,
-        run_id: str | None = None,
-        project: str | None = None,
-        entity: str | None = None,
-        state: Literal["running", "pending"] = "running",
-    ) -> Run:
-        """Create a run; the same as `api.create_run(...)`, as in the official client."""
-        return api.create_run(run_id, project, entity, state=state)
-
-    # -- identity ---------------------------------------------------------------------
-
-    @property
-    def id(self) -> str:
-        """The run id used in paths and URLs (GraphQL `Run.name`)."""
-        return self._data.name
-
-    @property
-    def storage_id(self) -> str:
-        """The server's opaque id of the run (GraphQL `Run.id`), used by mutations."""
-        return self._data.id
-
-    @property
-    def entity(self) -> str:
-        return self._project_path.entity
-
-    @property
-    def project(self) -> str:
-        return self._project_path.project
-
-    @property
-    def run_path(self) -> RunPath:
-        return RunPath(self.entity, self.project, self.id)
-
-    @property
-    def path(self) -> list[str]:
-        """`[entity, project, run_id]`, as in the official client."""
-        return [self.entity, self.project, self.id]
-
-    @property
-    def path_str(self) -> str:
-        return str(self.run_path)
-
-    @property
-    def url(self) -> str:
-        return self.run_path.url(self._api.settings.app_url)
-
-    # -- light fields -----------------------------------------------------------------
-
-    name = _Editable("display_name", "The display name (editable; saved by `update()`).")
-    display_name = name
-
-    @property
-    def state(self) -> str:
-        """One of RunState's values, or a newer state the server knows."""
-        return self._data.state or "unknown"
-
-    @property
-    def tags(self) -> list[str]:
-        """The run's tags; edit the list in place or assign one, then `update()`."""
-        return self._tags
-
-    @tags.setter
-    def tags(self, value: Sequence[str]) -> None:
-        if isinstance(value, str) or not all(isinstance(tag, str) for tag in value):
-            raise UsageError(f"tags must be a list of strings, got {value!r}")
-        self._tags = list(value)
-
-    notes = _Editable("notes", "Free-form notes (editable; saved by `update()`).")
-    description = _Editable("description", "The description (editable; saved by `update()`).")
-    group = _Editable("group", "The run's group (editable; saved by `update()`).")
-    job_type = _Editable("job_type", "The job type (editable; saved by `update()`).")
-
-    @property
-    def sweep_name(self) -> str | None:
-        return self._data.sweep_name
-
-    @property
-    def commit(self) -> str | None:
-        return self._data.commit
-
-    @property
-    def user(self) -> User | None:
-        user = self._data.user
-        return User(user.name, user.username) if user else None
-
-    @property
-    def username(self) -> str | None:
-        return self._data.user.username if self._data.user else None
-
-    @property
-    def created_at(self) -> datetime:
-        created = as_utc(self._data.created_at)
-        assert created is not None
-        return created
-
-    @property
-    def heartbeat_at(self) -> datetime | None:
-        return as_utc(self._data.heartbeat_at)
-
-    @property
-    def read_only(self) -> bool:
-        return bool(self._data.read_only)
-
-    @property
-    def history_line_count(self) -> int:
-        return self._data.history_line_count or 0
-
-    @property
-    def project_internal_id(self) -> int:
-        return self._data.project_id
-
-    # -- full fields (loaded on first use) --------------------------------------------
-
-    def _full_data(self) -> FullRun:
-        full = self._full
-        if full is None:
-            self.load_full_data()
-            full = self._full
-        assert full is not None
-        return full
-
-    @property
-    def config(self) -> TrackedDict:
-        """User config, values unwrapped from `{"value": ...}`; `_wandb` is in rawconfig."""
-        return self._views().config
-
-    @property
-    def rawconfig(self) -> dict[str, Any]:
-        """The config as stored: wrapped values and W&B's internal keys."""
-        return dict(self._views().raw)
-
-    @property
-    def summary(self) -> Summary:
-        """Summary metrics: a dict whose `update()` saves only the changed keys."""
-        return self._views().summary
-
-    @property
-    def summary_metrics(self) -> dict[str, Any]:
-        """A plain copy of the summary."""
-        return self.summary.to_dict()
-
-    @property
-    def system_metrics(self) -> dict[str, Any]:
-        full = self._full_data()
-        return decode_object(full.system_metrics, what=f"system metrics of {self.path_str}")
-
-    @property
-    def history_keys(self) -> dict[str, Any]:
-        """`{"lastStep": int, "keys": {key: {"typeCounts": [...]}}}` as last loaded."""
-        keys = self._full_data().history_keys
-        return dict(keys) if isinstance(keys, dict) else {}
-
-    @property
-    def last_history_step(self) -> int:
-        """The last logged step, fetched anew each time; -1 for a run without history."""
-        result = self._api._gql.run_history_keys(
-            entity=self.entity, project=self.project, name=self.id
-        )
-        run = result.project.run if result.project else None
-        keys = run.history_keys if run else None
-        step = keys.get("lastStep") if isinstance(keys, dict) else None
-        return int(step) if isinstance(step, (int, float)) else -1
-
-    lastHistoryStep = last_history_step  # the official client's name
-
-    @property
-    def metadata(self) -> dict[str, Any] | None:
-        """The run's `wandb-metadata.json` (host, Python, git, ...), or None without one."""
-        files = list(self.files(names=[METADATA_FILE]))
-        if not files or not files[0].url:
-            return None
-        content = self._api._gql.download(files[0].url)
-        return decode_object(content.decode("utf-8"), what=f"{METADATA_FILE} of {self.path_str}")
-
-    # -- files and artifacts ------------------------------------------------------------
-
-    def files(
-        self,
-        names: Sequence[str] | None = None,
-        pattern: str | None = None,
-        per_page: int = DEFAULT_PER_PAGE,
-    ) -> Files:
-        """The run's files: all, the given `names`, or those matching `pattern` (SQL LIKE
-        syntax: `%` any text, `_` one character, e.g. `"%.json"`)."""
-        return Files(self, names=names, pattern=pattern, per_page=per_page)
-
-    def file(self, name: str) -> File:
-        """The file called `name`; NotFoundError if the run has none."""
-        found = list(self.files(names=[name]))
-        if not found:
-            raise NotFoundError(
-                f"run {self.path_str} has no file {name!r}", path=f"{self.path_str}/{name}"
-            )
-        return found[0]
-
-    def upload_file(self, path: str | os.PathLike[str], root: str | os.PathLike[str] = ".") -> File:
-        """Upload a local file; it is named after its path relative to `root`."""
-        return upload_file(self, path, root)
-
-    def logged_artifacts(self, per_page: int = 100) -> Paginator[ArtifactData, Artifact]:
-        """Artifact versions this run logged."""
-        return run_artifacts(self, used=False, per_page=per_page)
-
-    def used_artifacts(self, per_page: int = 100) -> Paginator[ArtifactData, Artifact]:
-        """Artifact versions this run declared as inputs."""
-        return run_artifacts(self, used=True, per_page=per_page)
-
-    def use_artifact(self, artifact: Artifact, use_as: str | None = None) -> Artifact:
-        """Declare `artifact` an input of this run."""
-        result = self._api._gql.use_artifact(
-            self.entity, self.project, self.id, artifact_id=artifact.id, used_as=use_as
-        )
-        if result.use_artifact is None:
-            raise NotFoundError(f"could not use artifact {artifact.name} in {self.path_str}")
-        return Artifact._from(result.use_artifact.artifact)
-
-    # -- loading ------------------------------------------------------------------------
-
-    def load(self, force: bool = False) -> Run:
-        """Reload the run from the server when `force` (dropping unsaved edits).
-
-        A run whose full data was loaded is reloaded with full data.
-        """
-        if not force:
-            return self
-        with self._lock:
-            if self._full is not None:
-                return self.load_full_data(force=True)
-            result = self._api._gql.get_run(entity=self.entity, project=self.project, name=self.id)
-            self._set_data(run_of(result.project, self.path_str))
-        return self
-
-    def load_full_data(self, force: bool = False) -> Run:
-        """Load config, summaries and history keys (again, with `force`).
-
-        A run listed lazily loads them together with the other runs of its page: one
-        request per page, not one per run.
-        """
-        if self._full is not None and not force:
-            return self
-        if self._batch is not None and not force:
-            # Without this run's lock: the batch takes it (and its siblings') to hand out data.
-            self._batch.load()
-        with self._lock:
-            if self._full is None or force:
-                self._set_data(self._fetch_current())
-        return self
-
-    def _adopt_full_data(self, data: FullRun) -> None:
-        """Take the full data loaded with this run's page, unless it has its own by now.
-        Edits made meanwhile are kept: the listing and these data are the same run."""
-        with self._lock:
-            if self._full is None:
-                self._set_data(data, keep_edits=True)
-
-    # -- mutations ----------------------------------------------------------------------
-
-    def update(self) -> Run:
-        """Save local edits: tags, notes, name, description, group, job type, config, summary.
-
-        Only changed fields are sent, and of config and summary only the changed keys:
-        the server merges them into the stored values atomically when it offers that
-        (MERGE_RUN_CHANGES), else they are replayed onto the values as re-read just
-        before writing. Either way concurrent edits of other keys survive; see README.md
-        for the window that replaying leaves.
-        """
-        with self._lock:
-            fields: dict[str, Any] = {}
-            for field in ("display_name", "description", "notes", "group", "job_type"):
-                if field in self._edits:
-                    fields[field] = self._edits[field]
-            if self._tags != list(self._data.tags or []):
-                fields["tags"] = list(self._tags)
-            views = self._decoded
-            config = [] if views is None else views.config.changes
-            summary = [] if views is None else views.summary.changes
-            if config or summary:
-                self._save_changes(fields, config=config, summary=summary)
-            elif fields:
-                self._send_update(fields)
-        return self
-
-    save = update
-
-    def _fetch_current(self) -> FullRun:
-        result = self._api._gql.get_run_full(entity=self.entity, project=self.project, name=self.id)
-        return run_of(result.project, self.path_str)
-
-    def _save_changes(
-        self,
-        fields: dict[str, Any],
-        *,
-        config: list[Change],
-        summary: list[Change],
-        keep_edits: bool = False,
-    ) -> None:
-        """Save `fields` with config and summary changes: one atomic merge on the server
-        when it offers one, else the changes replayed onto a fresh read, then written."""
-        if self._api._features.enabled(MERGE_RUN_CHANGES):
-            result = self._api._gql.merge_run_changes(
-                id=self.storage_id,
-                **fields,
-                config=_change_inputs(config),
-                summary_metrics=_change_inputs(summary),
-            )
-            merged = result.merge_run_changes
-            self._adopt(merged.bucket if merged else None, keep_edits=keep_edits)
-            return
-        current = self._fetch_current()
-        if config:
-            raw = decode_object(current.config, what=f"config of {self.path_str}")
-            fields["config"] = encode(wrap_config(apply_changes(unwrap_config(raw), config), raw))
-        if summary:
-            stored = decode_object(current.summary_metrics, what=f"summary of {self.path_str}")
-            fields["summary_metrics"] = encode(apply_changes(stored, summary))
-        self._send_update(fields, keep_edits=keep_edits)
-
-    def _send_update(self, fields: dict[str, Any], *, keep_edits: bool = False) -> None:
-        result = self._api._gql.update_run(id=self.storage_id, **fields)
-        self._adopt(
-            result.upsert_bucket.bucket if result.upsert_bucket else None, keep_edits=keep_edits
-        )
-
-    def _adopt(self, bucket: FullRun | None, *, keep_edits: bool) -> None:
-        """Take the run as a mutation returned it; None means the run is gone."""
-        if bucket is None:
-            raise NotFoundError(f"run {self.path_str} not found", path=self.path_str)
-        self._set_data(bucket, keep_edits=keep_edits)
-
-    def _save_summary(self, changes: list[Change]) -> None:
-        with self._lock:
-            # Saving the summary leaves the other unsaved edits pending.
-            self._save_changes({}, config=[], summary=changes, keep_edits=True)
-
-    def delete(self, delete_artifacts: bool = False) -> None:
-        """Delete the run (and the artifacts it logged, with `delete_artifacts`)."""
-        self._api._gql.delete_run(id=self.storage_id, delete_artifacts=delete_artifacts)
-
-    def update_state(self, state: str) -> bool:
-        """Set the run's state (for example "pending" to requeue it); True on success."""
-        if state not in SETTABLE_STATES:
-            raise UsageError(f"state must be one of {sorted(SETTABLE_STATES)}, got {state!r}")
-        result = self._api._gql.update_run_state(
-            input=UpdateRunStateInput(id=self.storage_id, state=state)
-        )
-        ok = bool(result.update_run_state and result.update_run_state.success)
-        if ok:
-            self._replace_state(state)
-        return ok
-
-    def _replace_state(self, state: str) -> None:
-        with self._lock:
-            self._data = self._data.model_copy(update={"state": state})
-            if isinstance(self._data, FullRun):
-                self._full = self._data
-
-    def stop(self) -> bool:
-        """Ask the run's process to stop; True when the server accepted."""
-        result = self._api._gql.stop_run(id=self.storage_id)
-        return bool(result.stop_run and result.stop_run.success)
-
-    def wait_until_finished(self, poll_interval: float = 5.0, timeout: float | None = None) -> str:
-        """Poll the run's state until it is terminal (finished, crashed, failed, killed,
-        preempted); return it. Raises TimeoutError after `timeout` seconds."""
-        check_seconds(poll_interval, "poll_interval")
-        if timeout is not None:
-            check_seconds(timeout, "timeout", allow_zero=True)  # 0: poll once
-        started = time.monotonic()
-        while True:
-            result = self._api._gql.get_run_state(
-                entity=self.entity, project=self.project, name=self.id
-            )
-            state = run_of(result.project, self.path_str).state or "unknown"
-            self._replace_state(state)
-            if state in TERMINAL_STATES:
-                return state
-            if timeout is not None and time.monotonic() - started + poll_interval > timeout:
-                raise TimeoutError(f"run {self.path_str} still {state!r} after {timeout:g} s")
-            time.sleep(poll_interval)
-
-    # -- history ------------------------------------------------------------------------
-
-    @overload
-    def history(
-        self,
-        samples: int = ...,
-        keys: Sequence[str] | None = ...,
-        x_axis: str = ...,
-        pandas: Literal[True] = ...,
-        stream: Stream = ...,
-        *,
-        join: Join = ...,
-    ) -> pandas_.DataFrame: ...
-    @overload
-    def history(
-        self,
-        samples: int = ...,
-        keys: Sequence[str] | None = ...,
-        x_axis: str = ...,
-        *,
-        pandas: Literal[False],
-        stream: Stream = ...,
-        join: Join = ...,
-    ) -> list[dict[str, Any]]: ...
-    @overload
-    def history(
-        self,
-        samples: int,
-        keys: Sequence[str] | None,
-        x_axis: str,
-        pandas: Literal[False],
-        stream: Stream = ...,
-        *,
-        join: Join = ...,
-    ) -> list[dict[str, Any]]: ...
-    def history(
-        self,
-        samples: int = 500,
-        keys: Sequence[str] | None = None,
-        x_axis: str = "_step",
-        pandas: bool = True,
-        stream: Stream = "default",
-        *,
-        join: Join = "inner",
-    ) -> pandas_.DataFrame | list[dict[str, Any]]:
-        """A *sample* of the run's history: at most `samples` rows, first and last kept.
-
-        Args:
-            keys: Metrics to return (the x axis is always added). None returns every key.
-            join: "inner" keeps rows that have every key (the official client's
-                behaviour); "outer" samples each key on its own and merges them on the x
-                axis, for keys logged at different steps.
-            stream: "system" returns system metrics (keys must then be None).
-            pandas: A DataFrame (`df.attrs` says it is sampled and how many rows the run
-                has), or a list of dicts.
-        """
-        rows = sampled_history(
-            self, samples=samples, keys=keys, x_axis=x_axis, stream=stream, join=join
-        )
-        if not pandas:
-            return rows
-        attrs = {"sampled": True, "samples": samples, "run_rows": self.history_line_count}
-        return rows_to_frame(rows, x_axis=x_axis, attrs=attrs)
-
-    def scan_history(
-        self,
-        keys: Sequence[str] | None = None,
-        page_size: int = 1000,
-        min_step: int | None = None,
-        max_step: int | None = None,
-        *,
-        progress: bool | None = None,
-    ) -> HistoryScan:
-        """Every history row in step order (`max_step` exclusive), a page at a time.
-
-        With keys, only rows that have all of them. `.iter_batches()` yields one
-        DataFrame per page instead of one dict per row. `progress` shows a bar over the
-        steps (default: when stderr is a terminal or in a Jupyter notebook).
-        """
-        return HistoryScan(
-            self,
-            keys=keys,
-            page_size=page_size,
-            min_step=min_step,
-            max_step=max_step,
-            progress=progress,
-        )
-
-    # -- display ------------------------------------------------------------------------
-
-    def __repr__(self) -> str:
-        return f"<Run {self.path_str} ({self.state})>"
-
-    def to_html(self, height: int = 420, hidden: bool = False) -> str:
-        """An iframe of the run's page, for notebooks."""
-        style = "border:none;width:100%;height:{}px;{}".format(
-            height, "display:none;" if hidden else ""
-        )
-        return f'<iframe src="{html.escape(self.url)}?jupyter=true" style="{style}"></iframe>'
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-
-def _change_inputs(changes: list[Change]) -> list[RunChangeInput]:
-    """Changes as mergeRunChanges takes them: a value as JSON, or none to delete."""
-    return [
-        RunChangeInput(path=list(change.path))
-        if change.value is DELETED
-        else RunChangeInput(path=list(change.path), value=encode(change.value))
-        for change in changes
-    ]
-
-
-class _FullDataBatch:
-    """Runs listed on one page, whose full data is loaded together in one request.
-
-    Lock order: the batch's lock guards the request only; runs get their data under their
-    own lock afterwards, one at a time, so no thread ever holds two of these locks.
-    """
-
-    def __init__(self, api: Api, path: ProjectPath) -> None:
-        self._api = api
-        self._path = path
-        self.runs: list[Run] = []
-        self._lock = threading.Lock()
-        self._loaded: dict[str, FullRun] | None = None
-
-    @property
-    def pending(self) -> bool:
-        """Whether some run of the page still lacks its full data."""
-        return any(run._full is None for run in self.runs)
-
-    def load(self) -> None:
-        """Load the page's full data (one request, the first time), then hand it out."""
-        with self._lock:
-            if self._loaded is None:
-                self._loaded = self._fetch([run.id for run in self.runs if run._full is None])
-            loaded = self._loaded
-        for run in self.runs:
-            data = loaded.get(run.id)
-            if data is not None:
-                run._adopt_full_data(data)
-
-    def _fetch(self, names: list[str]) -> dict[str, FullRun]:
-        if not names:
-            return {}
-        result = self._api._gql.get_runs_full(
-            entity=self._path.entity,
-            project=self._path.project,
-            filters=encode({"name": {"$in": names}}),
-            per_page=len(names),
-        )
-        runs = result.project.runs if result.project else None
-        return {edge.node.name: edge.node for edge in runs.edges} if runs else {}
-
-
-class Runs:
+class Runs(Paginator[Run]):
     """Runs of a project matching a filter, in order, loaded a page at a time.
 
     Iterate, index (negative indices and open slices load what they need), or take
@@ -714,7 +37,7 @@ class Runs:
 
     def __init__(
         self,
-        api: Api,
+        session: Session,
         path: ProjectPath,
         *,
         filters: Mapping[str, Any] | Filter | None = None,
@@ -724,13 +47,13 @@ class Runs:
         limit: int | None = None,
         cursor: str | None = None,
     ) -> None:
-        self._api = api
+        self._session = session
         self.path = path
         self.filters = normalize_filters(filters)
         self.order = validate_order(order)
         self._lazy = lazy
-        self._filters_json = encode(self.filters)
-        self._pages = Paginator[LightRun, Run](
+        self._query = RunsQuery(path, filters=encode(self.filters), order=self.order)
+        super().__init__(
             fetch=self._fetch_page,
             convert=self._to_runs,
             identity=lambda run: run.id,
@@ -741,11 +64,12 @@ class Runs:
         )
 
     def _fetch_page(self, cursor: str | None, size: int) -> Page[LightRun]:
-        list_runs = self._api._gql.get_runs if self._lazy else self._api._gql.get_runs_full
+        gql = self._session.gql
+        list_runs = gql.get_runs if self._lazy else gql.get_runs_full
         result = list_runs(
             self.path.entity,
             self.path.project,
-            filters=self._filters_json,
+            filters=self._query.filters,
             order=self.order,
             cursor=cursor,
             per_page=size,
@@ -756,28 +80,11 @@ class Runs:
         return page_of(project.runs, total=project.run_count)
 
     def _to_runs(self, nodes: Sequence[LightRun]) -> list[Run]:
-        batch = _FullDataBatch(self._api, self.path) if self._lazy else None
-        runs = [Run(self._api, self.path, node, batch=batch) for node in nodes]
+        batch = _FullDataBatch(self._session, self.path) if self._lazy else None
+        runs = [Run(self._session, self.path, node, batch=batch) for node in nodes]
         if batch is not None:
             batch.runs = runs
         return runs
-
-    @property
-    def per_page(self) -> int:
-        return self._pages.per_page
-
-    @property
-    def limit(self) -> int | None:
-        return self._pages.limit
-
-    @property
-    def cursor(self) -> str | None:
-        """Pass to `api.runs(..., cursor=)` to continue after the runs loaded so far."""
-        return self._pages.cursor
-
-    @property
-    def more(self) -> bool:
-        return self._pages.more
 
     @property
     def lazy(self) -> bool:
@@ -792,25 +99,12 @@ class Runs:
 
     def _pending_batches(self) -> list[_FullDataBatch]:
         """The pages listed lazily whose full data is not loaded yet, in listing order."""
-        batches = {id(run._batch): run._batch for run in self._pages.loaded if run._batch}
+        batches = {id(run._batch): run._batch for run in self.loaded if run._batch}
         return [batch for batch in batches.values() if batch.pending]
 
-    def __iter__(self) -> Iterator[Run]:
-        return iter(self._pages)
-
-    def __len__(self) -> int:
-        return len(self._pages)
-
-    @overload
-    def __getitem__(self, index: int) -> Run: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Run]: ...
-    def __getitem__(self, index: int | slice) -> Run | list[Run]:
-        return self._pages[index]
-
     def __repr__(self) -> str:
-        loaded = len(self._pages.loaded)
-        more = ", more to load" if self._pages.more else ""
+        loaded = len(self.loaded)
+        more = ", more to load" if self.more else ""
         return f"<Runs {self.path} ({loaded} loaded{more})>"
 
     @overload
@@ -868,6 +162,8 @@ class Runs:
         Jupyter notebook).
         """
         rows = runs_histories(
+            self._session,
+            self._query,
             self,
             samples=samples,
             keys=keys,
@@ -890,31 +186,30 @@ class Runs:
         """
         from runsapi._frames import runs_frame  # noqa: PLC0415 (pandas loads on first use)
 
-        return runs_frame(self._load_full_table(progress))
+        return runs_frame([run._table_record() for run in self._load_full_table(progress)])
 
     def _load_full_table(self, progress: bool | None) -> list[Run]:
         """Every run, with full data. The first request is made before any bar opens: it
         tells whether more follow and, listing, how many runs there are."""
-        pages = self._pages
         self._lazy = False
-        pages.per_page = max(pages.per_page, TABLE_PAGE_SIZE)
+        self.per_page = max(self.per_page, TABLE_PAGE_SIZE)
         batches = self._pending_batches()
         if batches:
             batches.pop(0).load()
         else:
-            pages.load_next_page()
-        if batches or pages.more:
+            self.load_next_page()
+        if batches or self.more:
             with progress_bar(
-                pages.known_count, description="runs table", unit="run", enabled=progress
+                self.known_count, description="runs table", unit="run", enabled=progress
             ) as bar:
                 # The runs that have their full data already.
-                bar.update(len(pages.loaded) - sum(len(batch.runs) for batch in batches))
+                bar.update(len(self.loaded) - sum(len(batch.runs) for batch in batches))
                 for batch in batches:
                     batch.load()
                     bar.update(len(batch.runs))
-                while pages.more:
-                    bar.update(len(pages.load_next_page()))
-        return pages.loaded
+                while self.more:
+                    bar.update(len(self.load_next_page()))
+        return self.loaded
 
     def to_polars(self, *, progress: bool | None = None) -> polars.DataFrame:
         """`to_pandas()` as a polars DataFrame (needs the `polars` extra)."""

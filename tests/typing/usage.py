@@ -4,7 +4,7 @@ is typed all the way down. Not run as a test; `tests/unit/test_typing.py` runs m
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import polars as pl
@@ -12,14 +12,23 @@ from typing_extensions import assert_type
 
 from runsapi import (
     Api,
+    Artifact,
+    AuthenticationError,
     F,
+    File,
+    Files,
     Filter,
     HistoryScan,
     NotFoundError,
+    Paginator,
     Project,
+    RateLimitError,
     Run,
+    RunPath,
     Runs,
     RunsApiError,
+    Summary,
+    TrackedDict,
     User,
 )
 
@@ -71,3 +80,26 @@ def script(api: Api) -> None:
         assert_type(error.message, str)
     with api.with_options(timeout=300, max_retries=0) as patient:
         assert_type(patient, Api)
+
+
+def collections_and_errors(api: Api, runs: Runs) -> None:
+    first = runs[0]
+    assert_type(first.config, TrackedDict)
+    assert_type(first.summary, Summary)
+    assert_type(first.run_path, RunPath)
+    files = first.files(pattern="%.json")
+    assert_type(files, Files)
+    assert_type(files[0], File)
+    assert_type(files[-2:], list[File])
+    assert_type(files.cursor, str | None)
+    logged: Paginator[Artifact] = first.logged_artifacts()
+    assert_type(logged[0].name, str)
+    assert_type(api.projects("team"), Paginator[Project])
+    listing: Paginator[Run] = runs
+    assert_type(listing.cursor, str | None)
+    try:
+        assert_type(api.viewer.name, str)
+    except RateLimitError as error:
+        assert_type(error.status_code, Literal[429])
+    except AuthenticationError as error:
+        assert_type(error.status_code, Literal[401])

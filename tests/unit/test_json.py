@@ -7,7 +7,8 @@ import math
 import pytest
 
 from runsapi import ResponseValidationError
-from runsapi._json import decode_object, encode, loads
+from runsapi._json import decode_object, encode
+from runsapi._shared.json_codec import loads
 
 
 def test_non_finite_tokens_decode_to_floats() -> None:

@@ -28,7 +28,7 @@ class Server:
         )
 
 
-def paginate(server: Server, per_page: int = 3, limit: int | None = None) -> Paginator[str, str]:
+def paginate(server: Server, per_page: int = 3, limit: int | None = None) -> Paginator[str]:
     return Paginator(
         fetch=server.fetch,
         convert=lambda nodes: [node.upper() for node in nodes],

@@ -11,7 +11,8 @@ import pytest
 
 from runsapi import InvalidValueError, UsageError
 from runsapi._json import encode
-from runsapi._tracked import DELETED, Change, Summary, TrackedDict, apply_changes
+from runsapi._shared.changes import DELETED, Change, apply_changes
+from runsapi._tracked import Summary, TrackedDict
 
 
 def test_nested_edits_are_recorded_as_paths() -> None:

@@ -1,0 +1,1 @@
+"""Code the client and the server share: neither side's private modules, no I/O."""

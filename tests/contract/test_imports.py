@@ -1,0 +1,110 @@
+"""The client's import graph: one-way doors, no cycle, and a lazy generated client.
+
+Type-only imports (under `if TYPE_CHECKING:`) count as edges too: a cycle among them is
+the same coupling, only hidden from the interpreter.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "runsapi"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _client_modules() -> dict[str, Path]:
+    return {
+        _module_name(path): path
+        for path in PACKAGE.rglob("*.py")
+        if "server" not in path.relative_to(PACKAGE).parts
+    }
+
+
+def _imported(node: ast.Import | ast.ImportFrom, module: str, known: set[str]) -> set[str]:
+    """The runsapi modules an import statement names (`from runsapi import x` names the
+    submodule `runsapi.x` when there is one, else the package)."""
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names}
+    base = node.module or ""
+    if node.level:
+        package = module.split(".")[: -node.level or None]
+        base = ".".join([*package, *([base] if base else [])])
+    names = {f"{base}.{alias.name}" for alias in node.names}
+    return {name if name in known else base for name in names}
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Each client module's imports of runsapi modules, wherever they are in the module."""
+    modules = _client_modules()
+    known = set(modules)
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        edges: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                edges |= {
+                    target
+                    for target in _imported(node, name, known)
+                    if target == "runsapi" or target.startswith("runsapi.")
+                }
+        graph[name] = edges - {name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of `graph` as a path that ends where it starts, or None."""
+    done: set[str] = set()
+    for start in sorted(graph):
+        stack: list[tuple[str, list[str]]] = [(start, sorted(graph.get(start, ())))]
+        on_path = [start]
+        while stack:
+            node, pending = stack[-1]
+            if not pending:
+                stack.pop()
+                on_path.pop()
+                done.add(node)
+                continue
+            child = pending.pop()
+            if child in on_path:
+                return [*on_path[on_path.index(child) :], child]
+            if child not in done and child in graph:
+                stack.append((child, sorted(graph[child])))
+                on_path.append(child)
+    return None
+
+
+def test_client_import_graph_has_no_cycle() -> None:
+    cycle = find_cycle(import_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_cycle_finder_finds_a_cycle() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_client_module_imports_the_server() -> None:
+    # Only the `runsapi` command, whose serve/seed/demo commands are the server's.
+    importers = {
+        name: sorted(target for target in targets if target.startswith("runsapi.server"))
+        for name, targets in import_graph().items()
+        if name != "runsapi.__main__"
+    }
+    assert not {name: found for name, found in importers.items() if found}
+
+
+def test_importing_runsapi_leaves_the_generated_client_unloaded() -> None:
+    code = (
+        "import sys, runsapi\n"
+        "assert 'runsapi_generated' not in sys.modules, 'imported by runsapi'\n"
+        "runsapi.Api({'base_url': 'http://127.0.0.1:9'}, api_key='k').close()\n"
+        "assert 'runsapi_generated' in sys.modules, 'an Api loads it'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
