@@ -255,6 +255,8 @@ def check_field(name: str, path: str) -> None:
                 f"{name!r} needs a key with no empty parts: {prefix}.<key>, e.g. {prefix}.lr",
                 path=path,
             )
+        if '"' in key:  # SQLite's JSON paths, which the server filters with, cannot name it
+            raise InvalidFilterError(f"{name!r}: a key to filter on cannot hold '\"'", path=path)
         return
     raise InvalidFilterError(
         f"unknown field {name!r}{_did_you_mean(_suggest_field(name))}; "
@@ -343,12 +345,59 @@ def _check_regex(pattern: object, path: str) -> None:
             f"$regex needs a pattern string, got {describe(pattern)}", path=path
         )
     try:
-        # Python's syntax stands in for RE2's: close, though RE2 lacks lookarounds and backrefs.
+        # Python's syntax stands in for RE2's, less what RE2 lacks.
         re.compile(pattern)
     except re.error as error:
         raise InvalidFilterError(
             f"$regex {pattern!r} is not a valid regular expression: {error}", path=path
         ) from None
+    lacking = _not_in_re2(pattern)
+    if lacking:
+        raise InvalidFilterError(
+            f"$regex {pattern!r} uses {lacking}, which W&B's RE2 syntax does not have", path=path
+        )
+
+
+# Python regex constructs that RE2 (linear time by design) does not have.
+_RE2_LACKS_GROUPS = {
+    "(?=": "a lookahead",
+    "(?!": "a negative lookahead",
+    "(?<=": "a lookbehind",
+    "(?<!": "a negative lookbehind",
+    "(?>": "an atomic group",
+    "(?P=": "a backreference",
+    "(?(": "a conditional group",
+}
+
+
+def _not_in_re2(pattern: str) -> str | None:
+    """What `pattern` (valid for Python's `re`) uses that RE2 lacks, or None."""
+    index, in_class = 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            escaped = pattern[index + 1 : index + 2]
+            if not in_class and escaped in set("123456789"):
+                return "a backreference"
+            if not in_class and escaped == "Z":
+                return "\\Z (RE2 writes the end of text \\z)"
+            index += 2
+        elif in_class:
+            in_class = char != "]"
+            index += 1
+        elif char == "[":
+            index += 1
+            index += pattern.startswith("^", index)
+            index += pattern.startswith("]", index)  # a leading ] is a literal
+            in_class = True
+        else:
+            for opening, construct in _RE2_LACKS_GROUPS.items():
+                if pattern.startswith(opening, index):
+                    return construct
+            if char in "*+?}" and pattern.startswith("+", index + 1):
+                return "a possessive quantifier"
+            index += 1
+    return None
 
 
 def _check_value(value: object, path: str) -> None:
