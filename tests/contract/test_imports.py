@@ -1,7 +1,10 @@
 """The client's import graph: one-way doors, no cycle, and a lazy generated client.
 
-Type-only imports (under `if TYPE_CHECKING:`) count as edges too: a cycle among them is
-the same coupling, only hidden from the interpreter.
+- no cycle among the client's modules; type-only imports (under `if TYPE_CHECKING:`)
+  count too: a cycle among them is the same coupling, only hidden from the interpreter;
+- only runsapi._gql imports the generated client, and `import runsapi` does not;
+- the transport modules know nothing of GraphQL operations, runs or the server;
+- no client module imports the server, and importing runsapi needs none of its packages.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "runsapi"
+TRANSPORT_MODULES = {"_transport", "_retry", "_responses", "_constants", "_types"}
 
 
 def _module_name(path: Path) -> str:
@@ -25,6 +29,25 @@ def _client_modules() -> dict[str, Path]:
         for path in PACKAGE.rglob("*.py")
         if "server" not in path.relative_to(PACKAGE).parts
     }
+
+
+def _import_nodes(path: Path) -> list[ast.Import | ast.ImportFrom]:
+    return [
+        node
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+    ]
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports from, as written (absolute imports)."""
+    names: set[str] = set()
+    for node in _import_nodes(path):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif node.module:
+            names.add(node.module)
+    return names
 
 
 def _imported(node: ast.Import | ast.ImportFrom, module: str, known: set[str]) -> set[str]:
@@ -46,14 +69,12 @@ def import_graph() -> dict[str, set[str]]:
     known = set(modules)
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
-        edges: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                edges |= {
-                    target
-                    for target in _imported(node, name, known)
-                    if target == "runsapi" or target.startswith("runsapi.")
-                }
+        edges = {
+            target
+            for node in _import_nodes(path)
+            for target in _imported(node, name, known)
+            if target == "runsapi" or target.startswith("runsapi.")
+        }
         graph[name] = edges - {name}
     return graph
 
@@ -106,5 +127,33 @@ def test_importing_runsapi_leaves_the_generated_client_unloaded() -> None:
         "assert 'runsapi_generated' not in sys.modules, 'imported by runsapi'\n"
         "runsapi.Api({'base_url': 'http://127.0.0.1:9'}, api_key='k').close()\n"
         "assert 'runsapi_generated' in sys.modules, 'an Api loads it'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_only_gql_imports_the_generated_client() -> None:
+    for name, path in _client_modules().items():
+        generated = {m for m in _imported_modules(path) if m.startswith("runsapi_generated")}
+        assert name == "runsapi._gql" or not generated, f"{name} imports {generated}"
+
+
+def test_transport_knows_nothing_of_operations() -> None:
+    for name, path in _client_modules().items():
+        if path.stem not in TRANSPORT_MODULES:
+            continue
+        forbidden = {
+            module
+            for module in _imported_modules(path)
+            if module.startswith(("runsapi_generated", "runsapi._gql", "runsapi.server", "pandas"))
+        }
+        assert not forbidden, f"{name} imports {forbidden}"
+
+
+def test_client_imports_without_server_dependencies() -> None:
+    code = (
+        "import sys\n"
+        "for name in ('ariadne', 'graphql', 're2', 'uvicorn', 'starlette'):\n"
+        "    sys.modules[name] = None\n"
+        "import runsapi, runsapi._gql\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -30,15 +31,21 @@ def transport() -> CountingTransport:
     return CountingTransport()
 
 
-@pytest.fixture
-def api(server: LocalServer, transport: CountingTransport) -> Iterator[Api]:
-    server.clear_faults()
-    with Api(
+def fast_api(server: LocalServer, transport: CountingTransport, **options: Any) -> Api:
+    """An Api on `server` that retries without waiting and counts its requests."""
+    return Api(
         {"base_url": server.base_url, "entity": "demo"},
         api_key=server.api_key,
         retry_policy=FAST_RETRIES,
         transport=transport,
-    ) as client:
+        **options,
+    )
+
+
+@pytest.fixture
+def api(server: LocalServer, transport: CountingTransport) -> Iterator[Api]:
+    server.clear_faults()
+    with fast_api(server, transport) as client:
         yield client
 
 

@@ -21,14 +21,14 @@ from typing import Any
 import pytest
 
 import runsapi
-from runsapi import Api, RetryPolicy
+from runsapi import Api
 from runsapi.files import File
 from runsapi.server import LocalServer, SeedSpec
+from tests.live.conftest import FAST_RETRIES, fast_api
 from tests.support.counting import CountingTransport
 
 PROJECT = "demo/demo-project"
 SEED = SeedSpec(runs=12, steps=400, events=5, files=3, seed=11)
-RETRIES = RetryPolicy(max_retries=3, initial_delay=0.0, max_delay=0.0, jitter=0.0)
 TIMEOUT = 1.0  # seconds per attempt; a "hang" fault holds its answer longer than this
 HANG = 3.0
 
@@ -126,13 +126,7 @@ def transport() -> CountingTransport:
 @pytest.fixture
 def api(server: LocalServer, transport: CountingTransport) -> Iterator[Api]:
     server.clear_faults()
-    with Api(
-        {"base_url": server.base_url, "entity": "demo"},
-        api_key=server.api_key,
-        retry_policy=RETRIES,
-        timeout=TIMEOUT,
-        transport=transport,
-    ) as client:
+    with fast_api(server, transport, timeout=TIMEOUT) as client:
         yield client
     server.clear_faults()
 
@@ -173,7 +167,7 @@ def test_same_answer_or_typed_error_in_bounded_requests(
     else:
         with pytest.raises(error):
             OPERATIONS[operation].act(api, handle, tmp_path / "faulted")
-        assert transport.requests <= baseline_requests + RETRIES.max_retries
+        assert transport.requests <= baseline_requests + FAST_RETRIES.max_retries
     assert not list((tmp_path / "faulted").glob("**/*.part")), "no partial download is left"
 
 
