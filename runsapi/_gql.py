@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 import httpx
 import pydantic
@@ -58,7 +58,8 @@ __all__ = [
     "connect",
 ]
 
-_T = TypeVar("_T")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 def connect(
@@ -161,12 +162,67 @@ def _is_mutation(query: str) -> bool:
     return False
 
 
+def _mapped(operation: Callable[_P, _R]) -> Callable[_P, _R]:
+    """`operation` of the generated client, raising ResponseValidationError for a response
+    of the wrong shape instead of pydantic's ValidationError.
+
+    Each generated method ends with `Result.model_validate(data)`; every other failure is
+    already a runsapi error (mapped in `GraphQLClient.get_data` and `_GraphQLHTTP.send`).
+    The result keeps the generated signature and return type, for callers and type checkers.
+    (`self` travels inside `_P`: mypy rejects `Concatenate[GeneratedClient, _P]` for methods
+    whose `self` is not positional-only, as the generated ones are not.)
+    """
+
+    @functools.wraps(operation)
+    def mapped(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return operation(*args, **kwargs)
+        except pydantic.ValidationError as exc:
+            # The title is the result model's name, which codegen names after the operation.
+            raise error_for_response_shape(exc, operation=exc.title) from exc
+
+    return mapped
+
+
 class GraphQLClient(GeneratedClient):
     """One typed method per operation in queries/, raising only runsapi errors.
 
     Create one per `Api`; it is thread-safe (httpx.Client is) and `with_options` copies
     share its connection pool.
     """
+
+    # The operations, one line per method of GeneratedClient (one per operation in queries/).
+    # A new operation is wired here by hand: tests/contract/test_generated_boundary.py fails
+    # on one that is missing, stale or mapped to another operation's method.
+    create_project = _mapped(GeneratedClient.create_project)
+    create_run = _mapped(GeneratedClient.create_run)
+    create_run_files = _mapped(GeneratedClient.create_run_files)
+    delete_files = _mapped(GeneratedClient.delete_files)
+    delete_run = _mapped(GeneratedClient.delete_run)
+    get_default_entity = _mapped(GeneratedClient.get_default_entity)
+    get_project = _mapped(GeneratedClient.get_project)
+    get_projects = _mapped(GeneratedClient.get_projects)
+    get_run = _mapped(GeneratedClient.get_run)
+    get_run_full = _mapped(GeneratedClient.get_run_full)
+    get_run_state = _mapped(GeneratedClient.get_run_state)
+    get_runs = _mapped(GeneratedClient.get_runs)
+    get_runs_full = _mapped(GeneratedClient.get_runs_full)
+    get_viewer = _mapped(GeneratedClient.get_viewer)
+    mark_run_files_uploaded = _mapped(GeneratedClient.mark_run_files_uploaded)
+    merge_run_changes = _mapped(GeneratedClient.merge_run_changes)
+    run_events = _mapped(GeneratedClient.run_events)
+    run_files = _mapped(GeneratedClient.run_files)
+    run_history_keys = _mapped(GeneratedClient.run_history_keys)
+    run_history_page = _mapped(GeneratedClient.run_history_page)
+    run_input_artifacts = _mapped(GeneratedClient.run_input_artifacts)
+    run_output_artifacts = _mapped(GeneratedClient.run_output_artifacts)
+    run_sampled_history = _mapped(GeneratedClient.run_sampled_history)
+    runs_sampled_history = _mapped(GeneratedClient.runs_sampled_history)
+    server_features_query = _mapped(GeneratedClient.server_features_query)
+    stop_run = _mapped(GeneratedClient.stop_run)
+    update_run = _mapped(GeneratedClient.update_run)
+    update_run_state = _mapped(GeneratedClient.update_run_state)
+    use_artifact = _mapped(GeneratedClient.use_artifact)
 
     def __init__(
         self,
@@ -254,23 +310,3 @@ class GraphQLClient(GeneratedClient):
         if not isinstance(data, dict):
             raise error_for_invalid_body(response, operation=operation, secret=secret)
         return data
-
-
-def _mapping_validation_errors(method: Callable[..., _T]) -> Callable[..., _T]:
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> _T:
-        try:
-            return method(*args, **kwargs)
-        except pydantic.ValidationError as exc:
-            # The title is the result model's name, which codegen names after the operation.
-            raise error_for_response_shape(exc, operation=exc.title) from exc
-
-    return wrapper
-
-
-# Each generated method ends with `Result.model_validate(data)`; wrap them all so that a
-# response of the wrong shape raises ResponseValidationError, not pydantic's error. The
-# wrappers keep the generated signatures, which type checkers read from GeneratedClient.
-for _name, _member in vars(GeneratedClient).items():
-    if not _name.startswith("_") and callable(_member):
-        setattr(GraphQLClient, _name, _mapping_validation_errors(_member))
