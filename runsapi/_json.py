@@ -59,8 +59,18 @@ _STORABLE = (
 
 def check_storable(key: str, value: object) -> None:
     """InvalidValueError naming `key` unless `encode` can store `value`."""
+    _encode_storable(key, value)
+
+
+def as_stored(key: str, value: object) -> Any:
+    """`value` as it is stored and read back (tuples and sets as lists, dates as strings,
+    numpy values as numbers and lists); InvalidValueError naming `key` if it cannot be."""
+    return loads(_encode_storable(key, value))
+
+
+def _encode_storable(key: str, value: object) -> str:
     try:
-        encode(value)
+        return encode(value)
     except (TypeError, ValueError, RecursionError) as exc:  # ValueError: a reference cycle
         raise InvalidValueError(
             f"{key!r} cannot be set to a value of type {type(value).__name__}: {exc}; "

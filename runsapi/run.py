@@ -8,6 +8,7 @@ and saving stay next to the state they guard with the run's lock.
 from __future__ import annotations
 
 import html
+import json
 import os
 import threading
 import time
@@ -25,7 +26,7 @@ from runsapi._json import decode_object, encode
 from runsapi._paths import ProjectPath, RunPath
 from runsapi._results import run_of
 from runsapi._shared.changes import DELETED, Change, apply_changes
-from runsapi._shared.json_codec import unwrap_config, wrap_config
+from runsapi._shared.json_codec import unwrap_config, unwrap_value, wrap_config
 from runsapi._time import as_utc
 from runsapi._tracked import Summary, TrackedDict
 from runsapi.files import Artifact, File, Files, run_artifacts, upload_file
@@ -193,8 +194,10 @@ class Run:
             "job_type": self.job_type,
         }
         views = self._decoded
+        config: dict[str, Any]
+        summary: dict[str, Any]
         if views is not None:
-            config, summary = views.config.view(), views.summary.view()
+            config, summary = views.config, views.summary
         else:
             _, config, summary = self._decode_contents(self._full_data())
         flatten("config", config, record)
@@ -334,6 +337,20 @@ class Run:
     def rawconfig(self) -> dict[str, Any]:
         """The config as stored: wrapped values and W&B's internal keys."""
         return dict(self._views().raw)
+
+    @property
+    def json_config(self) -> str:
+        """The config in W&B's stored form, as JSON: `{"lr": {"value": 0.1, "desc": null}}`
+        with local edits, and `_wandb` first; the official client's `json_config`."""
+        views = self._views()
+        raw = views.raw
+        internal = {"_wandb": unwrap_value(raw["_wandb"])} if "_wandb" in raw else {}
+        return json.dumps(
+            {
+                key: {"value": value, "desc": None}
+                for key, value in {**internal, **views.config}.items()
+            }
+        )
 
     @property
     def summary(self) -> Summary:

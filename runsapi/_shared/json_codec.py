@@ -25,11 +25,12 @@ def loads(text: str | bytes) -> Any:
 
 def unwrap_config(raw: Mapping[str, Any]) -> dict[str, Any]:
     """`{"lr": {"value": 0.1, "desc": None}, "_wandb": {...}}` -> `{"lr": 0.1}`."""
-    return {
-        key: item["value"] if isinstance(item, dict) and "value" in item else item
-        for key, item in raw.items()
-        if key not in INTERNAL_CONFIG_KEYS
-    }
+    return {key: unwrap_value(item) for key, item in raw.items() if key not in INTERNAL_CONFIG_KEYS}
+
+
+def unwrap_value(item: Any) -> Any:
+    """A config value as stored, `{"value": 0.1, "desc": None}`, -> `0.1`."""
+    return item["value"] if isinstance(item, dict) and "value" in item else item
 
 
 def wrap_config(config: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, Any]:

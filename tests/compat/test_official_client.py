@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Iterator
@@ -112,6 +113,15 @@ def test_runs_agree(official: Any, ours: Api) -> None:
         assert run.tags == list(other.tags)
         assert run.state == other.state
         assert run.name == other.name
+
+
+def test_config_as_json_agrees(official: Any, ours: Api) -> None:
+    """`json_config` (W&B's stored form, `_wandb` included), and the config itself, to json."""
+    for run in ours.runs(PROJECT, limit=5):
+        other = official.run(f"{PROJECT}/{run.id}")
+        assert "_wandb" in json.loads(run.json_config)
+        assert json.loads(run.json_config) == json.loads(other.json_config)
+        assert json.dumps(run.config) == json.dumps(other.config)
 
 
 def test_sampled_history_agrees(official: Any, ours: Api) -> None:
