@@ -1,13 +1,24 @@
-"""Settings of one `Api`: resolved once, from arguments, then environment, then defaults."""
+"""Settings of one `Api`, resolved once as the official client resolves them.
+
+Each setting is the first found of: the arguments (`overrides`, `api_key`), the WANDB_*
+environment, the W&B settings files (`$WANDB_CONFIG_DIR/settings` or
+`~/.config/wandb/settings`, overridden by `./wandb/settings`; INI, `[default]` section, as
+`wandb login --host` writes it), then a default. The API key comes from the argument,
+WANDB_API_KEY, the netrc entry for the base URL's host (`$NETRC`, `~/.netrc` or
+`~/_netrc`), then the settings files' `api_key` when they name the same base URL.
+"""
 
 from __future__ import annotations
 
+import configparser
 import dataclasses
 import netrc
 import os
+import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -17,6 +28,7 @@ from runsapi._constants import (
     ENV_API_KEY,
     ENV_APP_URL,
     ENV_BASE_URL,
+    ENV_CONFIG_DIR,
     ENV_ENTITY,
     ENV_PROJECT,
     GRAPHQL_PATH,
@@ -58,7 +70,7 @@ def resolve_settings(
     max_retries: int | None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Build Settings: arguments > WANDB_* environment > ~/.netrc (key only) > defaults."""
+    """Build Settings: arguments > WANDB_* environment > settings files > defaults."""
     env = os.environ if environ is None else environ
     given = dict(overrides or {})
     unknown = set(given) - OVERRIDE_KEYS
@@ -71,23 +83,61 @@ def resolve_settings(
             raise UsageError(f"{name} must be a string or None, got {type(value).__name__}")
     if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
         raise UsageError(f"retry_policy must be a RetryPolicy or None, got {retry_policy!r}")
-    base_url = normalize_base_url(
-        given.get("base_url") or env.get(ENV_BASE_URL) or DEFAULT_BASE_URL
-    )
+    files = read_settings_files(env)
+    # The URL the environment and files name: the files' `api_key` belongs to it alone.
+    configured_url = env.get(ENV_BASE_URL) or files.get("base_url") or DEFAULT_BASE_URL
+    base_url = normalize_base_url(given.get("base_url") or configured_url)
     policy = retry_policy or RetryPolicy()
     if max_retries is not None:
         policy = dataclasses.replace(policy, max_retries=max_retries)
     return Settings(
         base_url=base_url,
-        api_key=api_key or env.get(ENV_API_KEY) or key_from_netrc(base_url, env),
-        entity=given.get("entity") or env.get(ENV_ENTITY) or None,
-        project=given.get("project") or env.get(ENV_PROJECT) or None,
+        api_key=api_key
+        or env.get(ENV_API_KEY)
+        or key_from_netrc(base_url, env)
+        or (files.get("api_key") if base_url == configured_url.strip().rstrip("/") else None),
+        entity=given.get("entity") or env.get(ENV_ENTITY) or files.get("entity") or None,
+        project=given.get("project") or env.get(ENV_PROJECT) or files.get("project") or None,
         app_url=normalize_base_url(
             given.get("app_url") or env.get(ENV_APP_URL) or app_url_for(base_url), "app_url"
         ),
         timeout=to_timeout(timeout),
         retry_policy=policy,
     )
+
+
+def _home(environ: Mapping[str, str]) -> Path:
+    return Path(environ["HOME"]) if environ.get("HOME") else Path.home()
+
+
+def _expand(path: str, environ: Mapping[str, str]) -> Path:
+    """`~/x` under the environment's HOME (what `Path.expanduser` does for os.environ)."""
+    if path == "~" or path.startswith("~/"):
+        return _home(environ) / path[2:]
+    return Path(path)
+
+
+def settings_file_paths(environ: Mapping[str, str]) -> list[Path]:
+    """The W&B settings files, later ones winning: global (`$WANDB_CONFIG_DIR/settings`,
+    else `~/.config/wandb/settings`), then the workspace's (`./.wandb/settings` when
+    `./.wandb` exists, else `./wandb/settings`)."""
+    config_dir = environ.get(ENV_CONFIG_DIR)
+    global_dir = _expand(config_dir, environ) if config_dir else _home(environ) / ".config/wandb"
+    workspace = Path.cwd() / (".wandb" if (Path.cwd() / ".wandb").exists() else "wandb")
+    return [global_dir / "settings", workspace / "settings"]
+
+
+def read_settings_files(environ: Mapping[str, str]) -> dict[str, str]:
+    """The `[default]` section of the settings files; unreadable files count as empty."""
+    merged: dict[str, str] = {}
+    for path in settings_file_paths(environ):
+        parser = configparser.ConfigParser()
+        try:
+            parser.read(path)
+            merged.update(parser.items("default"))
+        except (OSError, configparser.Error):
+            continue
+    return merged
 
 
 def normalize_base_url(url: str, name: str = "base_url") -> str:
@@ -104,10 +154,13 @@ def normalize_base_url(url: str, name: str = "base_url") -> str:
 
 
 def app_url_for(base_url: str) -> str:
-    """The web UI's URL for an API URL: api.wandb.ai -> wandb.ai; others are both."""
-    url = httpx.URL(base_url)
-    if url.host.startswith("api."):
-        return str(url.copy_with(host=url.host.removeprefix("api."))).rstrip("/")
+    """The web UI's URL for an API URL, as the official client derives it:
+    `https://api.wandb.ai` -> `https://wandb.ai`, `https://api.example.com` ->
+    `https://app.example.com`; any other URL serves both."""
+    if "://api.wandb." in base_url and "://api.wandb.test" not in base_url:
+        return base_url.replace("://api.", "://", 1)
+    if "://api." in base_url:
+        return base_url.replace("://api.", "://app.", 1)
     return base_url
 
 
@@ -131,15 +184,21 @@ def to_timeout(timeout: float | httpx.Timeout | None | NotGiven) -> httpx.Timeou
     )
 
 
+def netrc_path(environ: Mapping[str, str]) -> Path:
+    """`$NETRC`, else `~/.netrc` or `~/_netrc` (the one that exists, else the platform's)."""
+    if environ.get("NETRC"):
+        return _expand(environ["NETRC"], environ)
+    unix, windows = _home(environ) / ".netrc", _home(environ) / "_netrc"
+    if unix.exists() or (not windows.exists() and platform.system() != "Windows"):
+        return unix
+    return windows
+
+
 def key_from_netrc(base_url: str, environ: Mapping[str, str]) -> str | None:
-    """The password of the `machine` entry for the base URL's host in ~/.netrc (or $NETRC)."""
-    path = Path(environ["NETRC"]) if environ.get("NETRC") else Path.home() / ".netrc"
+    """The password of the netrc `machine` named as the base URL's `host[:port]`."""
     try:
-        entries = netrc.netrc(str(path))
-    except (FileNotFoundError, netrc.NetrcParseError, PermissionError):
+        entries = netrc.netrc(str(netrc_path(environ)))
+    except (OSError, netrc.NetrcParseError):
         return None
-    host = httpx.URL(base_url).host
-    port = httpx.URL(base_url).port
-    found = entries.authenticators(f"{host}:{port}") if port else None
-    found = found or entries.authenticators(host)
+    found = entries.authenticators(urlsplit(base_url).netloc)
     return found[2] if found and found[2] else None

@@ -27,6 +27,8 @@ MAX_RETRY_AFTER = 60.0
 # while runs are being created (wandb/wandb#7675).
 DEFAULT_ORDER = "+created_at"
 DEFAULT_PER_PAGE = 50
+# Projects are small records: the official client lists 200 a page.
+DEFAULT_PROJECTS_PER_PAGE = 200
 # Artifacts are small records: larger pages by default.
 DEFAULT_ARTIFACTS_PER_PAGE = 100
 # Where runs go when neither the call, WANDB_PROJECT nor overrides name a project.
@@ -52,3 +54,4 @@ ENV_BASE_URL = "WANDB_BASE_URL"
 ENV_ENTITY = "WANDB_ENTITY"
 ENV_PROJECT = "WANDB_PROJECT"
 ENV_APP_URL = "WANDB_APP_URL"
+ENV_CONFIG_DIR = "WANDB_CONFIG_DIR"

@@ -128,6 +128,7 @@ class Paginator(Generic[T]):
         self._more = True
         self._total: int | None = None
         self._pages_loaded = 0
+        self._next_index = 0
         self.duplicates_skipped = 0
         """How many items a later page repeated (skipped, and logged)."""
         self._lock = threading.RLock()
@@ -233,6 +234,21 @@ class Paginator(Generic[T]):
                 item = self._items[index]
             yield item
             index += 1
+
+    def next(self) -> T:
+        """The next item: the first, then the one after the item `next()` last returned
+        (loading pages as needed); StopIteration after the last, as in the official client."""
+        with self._lock:
+            self._load_until(self._next_index + 1)
+            if self._next_index >= len(self._items):
+                raise StopIteration
+            self._next_index += 1
+            return self._items[self._next_index - 1]
+
+    @property
+    def length(self) -> int:
+        """`len()`, under the official client's older name."""
+        return len(self)
 
     def __len__(self) -> int:
         """The number of items: the server's count (capped by `limit`), else all loaded."""

@@ -61,3 +61,21 @@ class Session:
             )
         gql = self.gql.with_options(timeout=settings.timeout, retry_policy=settings.retry_policy)
         return Session(gql, settings, self.features)
+
+
+class Client:
+    """`api.client`: the connection an `Api` sends through, to build a listing directly
+    as with the official client, `Runs(client=api.client, entity=..., project=...)`."""
+
+    __slots__ = ("_session",)
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    @property
+    def settings(self) -> Settings:
+        """The settings of the `Api` this client belongs to."""
+        return self._session.settings
+
+    def __repr__(self) -> str:
+        return f"<Client {self._session.settings.base_url}>"

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from runsapi._filter_builder import Filter
     from runsapi._gql import LightRun
-    from runsapi._session import Session
+    from runsapi._session import Client
 
 __all__ = ["Run", "Runs"]  # Run is imported from here by code written before run.py
 
@@ -33,26 +33,47 @@ class Runs(Paginator[Run]):
 
     Iterate, index (negative indices and open slices load what they need), or take
     `len()`, which asks the server for the count without listing every run.
+
+    Usually made by `api.runs(...)`; `Runs(client=api.client, entity=..., project=...)`
+    builds one directly, as with the official client.
+
+    Args:
+        client: `api.client` of the Api to list through.
+        entity: The entity (user or team) owning the project.
+        project: The project's name.
+        filters: A MongoDB-style dict or a filter built with `F` (see `Api.runs`).
+        order: `+` (ascending) or `-` then a field; None means `+created_at`.
+        per_page: Runs per request.
+        include_sweeps: Accepted as in the official client, where it loads each run's
+            sweep object while listing; runsapi has no sweep objects yet, so it changes
+            no request (`run.sweep_name` is always listed).
+        lazy: List without config and summaries, loading them a page at a time on
+            first use.
+        limit: Stop after this many runs.
+        cursor: Continue after a previous listing's `runs.cursor`.
     """
 
     def __init__(
         self,
-        session: Session,
-        path: ProjectPath,
-        *,
+        client: Client,
+        entity: str,
+        project: str,
         filters: Mapping[str, Any] | Filter | None = None,
         order: str | None = DEFAULT_ORDER,
         per_page: int = DEFAULT_PER_PAGE,
+        include_sweeps: bool = False,
         lazy: bool = True,
+        *,
         limit: int | None = None,
         cursor: str | None = None,
     ) -> None:
-        self._session = session
-        self.path = path
+        self._session = client._session
+        self.path = ProjectPath(entity, project)
+        self.include_sweeps = include_sweeps
         self.filters = normalize_filters(filters)
         self.order = validate_order(order)
         self._lazy = lazy
-        self._query = RunsQuery(path, filters=encode(self.filters), order=self.order)
+        self._query = RunsQuery(self.path, filters=encode(self.filters), order=self.order)
         super().__init__(
             fetch=self._fetch_page,
             convert=self._to_runs,

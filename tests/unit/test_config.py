@@ -1,4 +1,4 @@
-"""Settings resolution: arguments > environment > ~/.netrc > defaults."""
+"""Settings resolution: arguments > environment > settings files > netrc > defaults."""
 
 from __future__ import annotations
 
@@ -64,6 +64,117 @@ def test_key_from_netrc_for_the_base_urls_host(tmp_path: Path) -> None:
     local = resolve({"NETRC": str(netrc), "WANDB_BASE_URL": "http://127.0.0.1:9000"})
     assert local.api_key == "other-" + KEY
     assert resolve({"NETRC": str(netrc), "WANDB_BASE_URL": "http://elsewhere"}).api_key is None
+
+
+def test_the_netrc_machine_is_the_host_and_port_as_written(tmp_path: Path) -> None:
+    # As the official client: `machine 127.0.0.1` does not serve http://127.0.0.1:9000.
+    netrc = tmp_path / "netrc"
+    netrc.write_text(f"machine 127.0.0.1 login user password {KEY}\n")
+    assert resolve({"NETRC": str(netrc), "WANDB_BASE_URL": "http://127.0.0.1:9000"}).api_key is None
+    assert resolve({"NETRC": str(netrc), "WANDB_BASE_URL": "http://127.0.0.1"}).api_key == KEY
+
+
+def test_netrc_defaults_to_the_homes_dot_netrc(tmp_path: Path) -> None:
+    (tmp_path / ".netrc").write_text(f"machine api.wandb.ai login user password {KEY}\n")
+    assert resolve({"HOME": str(tmp_path)}).api_key == KEY
+
+
+def _settings_file(path: Path, **values: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = "".join(f"{key} = {value}\n" for key, value in values.items())
+    path.write_text("[default]\n" + lines)
+    return path
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty home directory, and an empty working directory (no ./wandb/settings)."""
+    for name in ("work", "home"):
+        (tmp_path / name).mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    return tmp_path / "home"
+
+
+def test_the_global_settings_file(home: Path) -> None:
+    _settings_file(
+        home / ".config/wandb/settings",
+        base_url="http://127.0.0.1:9000/",
+        entity="team",
+        project="proj",
+    )
+    settings = resolve({"HOME": str(home)})
+    assert settings.base_url == "http://127.0.0.1:9000"
+    assert (settings.entity, settings.project) == ("team", "proj")
+
+
+def test_wandb_config_dir_moves_the_global_file(home: Path, tmp_path: Path) -> None:
+    _settings_file(home / ".config/wandb/settings", base_url="http://ignored.example")
+    _settings_file(tmp_path / "conf/settings", base_url="http://127.0.0.1:9001")
+    env = {"HOME": str(home), "WANDB_CONFIG_DIR": str(tmp_path / "conf")}
+    assert resolve(env).base_url == "http://127.0.0.1:9001"
+
+
+def test_the_workspace_file_overrides_the_global_one(home: Path) -> None:
+    _settings_file(home / ".config/wandb/settings", base_url="http://global.example", entity="g")
+    _settings_file(Path.cwd() / "wandb/settings", base_url="http://local.example")
+    settings = resolve({"HOME": str(home)})
+    assert (settings.base_url, settings.entity) == ("http://local.example", "g")
+    # A ./.wandb directory takes the place of ./wandb.
+    _settings_file(Path.cwd() / ".wandb/settings", project="dot")
+    settings = resolve({"HOME": str(home)})
+    assert (settings.base_url, settings.project) == ("http://global.example", "dot")
+
+
+def test_environment_and_arguments_beat_the_files(home: Path) -> None:
+    _settings_file(
+        home / ".config/wandb/settings", base_url="http://file.example", entity="f", project="f"
+    )
+    env = {"HOME": str(home), "WANDB_BASE_URL": "http://env.example", "WANDB_ENTITY": "e"}
+    settings = resolve(env, overrides={"project": "o"})
+    assert (settings.base_url, settings.entity, settings.project) == (
+        "http://env.example",
+        "e",
+        "o",
+    )
+
+
+def test_the_files_api_key_serves_their_base_url_only(home: Path) -> None:
+    _settings_file(
+        home / ".config/wandb/settings", base_url="http://file.example", api_key="file-" + KEY
+    )
+    env = {"HOME": str(home)}
+    assert resolve(env).api_key == "file-" + KEY
+    assert resolve(env, overrides={"base_url": "http://file.example/"}).api_key == "file-" + KEY
+    assert resolve(env, overrides={"base_url": "http://other.example"}).api_key is None
+    # The netrc entry for the host comes first.
+    (home / ".netrc").write_text(f"machine file.example login user password netrc-{KEY}\n")
+    assert resolve(env).api_key == "netrc-" + KEY
+
+
+def test_a_bad_base_url_in_the_file_is_named_unless_overridden(home: Path) -> None:
+    _settings_file(home / ".config/wandb/settings", base_url="app.example")
+    with pytest.raises(UsageError, match="base_url must be an http"):
+        resolve({"HOME": str(home)})
+    overridden = resolve({"HOME": str(home)}, overrides={"base_url": "http://ok.example"})
+    assert overridden.base_url == "http://ok.example"
+
+
+def test_a_broken_settings_file_counts_as_empty(home: Path) -> None:
+    (home / ".config/wandb").mkdir(parents=True)
+    (home / ".config/wandb/settings").write_text("base_url = no section\n[[[")
+    assert resolve({"HOME": str(home)}).base_url == "https://api.wandb.ai"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "app_url"),
+    [
+        ("https://api.wandb.ai", "https://wandb.ai"),
+        ("https://api.example.com", "https://app.example.com"),
+        ("http://127.0.0.1:9000", "http://127.0.0.1:9000"),
+    ],
+)
+def test_the_app_url_is_derived_as_the_official_client_does(base_url: str, app_url: str) -> None:
+    assert resolve({"WANDB_BASE_URL": base_url}).app_url == app_url
 
 
 def test_the_key_is_not_in_the_repr() -> None:
