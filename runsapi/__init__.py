@@ -24,6 +24,7 @@ from runsapi._exceptions import (
     InvalidPathError,
     InvalidValueError,
     NotFoundError,
+    NotSupportedError,
     PaginationError,
     PermissionDeniedError,
     RateLimitError,
@@ -44,8 +45,9 @@ from runsapi._filter_builder import (
     ValueField,
 )
 from runsapi._pagination import Paginator
-from runsapi._paths import ProjectPath, RunPath
+from runsapi._paths import ProjectPath, ReportPath, RunPath, SweepPath
 from runsapi._retry import NO_RETRIES, RetryPolicy
+from runsapi._session import Client
 from runsapi._shared.changes import Change
 from runsapi._tracked import Summary, TrackedDict
 from runsapi._types import NOT_GIVEN, NotGiven
@@ -67,6 +69,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Change",
+    "Client",
     "CommError",
     "DisplayNameField",
     "F",
@@ -85,6 +88,7 @@ __all__ = [
     "InvalidValueError",
     "NotFoundError",
     "NotGiven",
+    "NotSupportedError",
     "NumberField",
     "PaginationError",
     "Paginator",
@@ -92,6 +96,7 @@ __all__ = [
     "Project",
     "ProjectPath",
     "RateLimitError",
+    "ReportPath",
     "ResponseValidationError",
     "RetryPolicy",
     "Run",
@@ -101,6 +106,7 @@ __all__ = [
     "RunsApiError",
     "Settings",
     "Summary",
+    "SweepPath",
     "TagsField",
     "TextField",
     "TimeField",

@@ -19,7 +19,8 @@
     ├── NotFoundError              a project, run or file does not exist (also a LookupError)
     ├── GraphQLError               the response carried GraphQL `errors`
     ├── ResponseValidationError    the response does not have the shape the schema promises
-    └── PaginationError            a connection's cursor did not advance
+    ├── PaginationError            a connection's cursor did not advance
+    └── NotSupportedError          what W&B offers, runsapi not yet (a NotImplementedError)
 
 Every message names the GraphQL operation and the server's own words, and never contains
 the API key: the mapper functions below redact it from anything the server echoes.
@@ -81,6 +82,11 @@ class InvalidValueError(UsageError, TypeError):
 
 class UnsafePathError(UsageError):
     """A file name that could write outside the download directory; nothing was written."""
+
+
+class NotSupportedError(RunsApiError, NotImplementedError):
+    """Something W&B offers that runsapi does not support yet, such as a sweep or report
+    path given to `Api.from_path`; raised before any request is sent."""
 
 
 class APIConnectionError(RunsApiError):

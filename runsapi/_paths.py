@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from typing import Literal
+from urllib.parse import quote, unquote, urlsplit
 
 from runsapi._exceptions import InvalidPathError
 
@@ -18,6 +19,18 @@ RUN_PATH_FORMS = (
     "https://<host>/entity/project/runs/run_id (a run's URL)",
 )
 PROJECT_PATH_FORMS = ("entity/project", "project (default entity)")
+SWEEP_PATH_FORMS = (
+    "entity/project/sweeps/sweep_id",
+    "https://<host>/entity/project/sweeps/sweep_id (a sweep's URL)",
+)
+REPORT_PATH_FORMS = (
+    "entity/project/reports/Title--report_id",
+    "https://<host>/entity/project/reports/Title--report_id (a report's URL)",
+)
+
+PathKind = Literal["project", "run", "sweep", "report"]
+# The collection segment of `entity/project/<collection>/<id>` paths and URLs, per kind.
+_COLLECTIONS: dict[PathKind, str] = {"run": "runs", "sweep": "sweeps", "report": "reports"}
 
 # W&B entity, project and run names: no slashes or colons, no surrounding whitespace.
 _PART = re.compile(r"^[^/:\s](?:[^/:]*[^/:\s])?$")
@@ -49,6 +62,28 @@ class RunPath:
         """The run's page in the web UI, each part percent-encoded."""
         parts = (quote(part, safe="") for part in (self.entity, self.project))
         return f"{app_url}/{'/'.join(parts)}/runs/{quote(self.run_id, safe='')}"
+
+
+@dataclass(frozen=True)
+class SweepPath:
+    entity: str
+    project: str
+    sweep_id: str
+
+    def __str__(self) -> str:
+        return f"{self.entity}/{self.project}/sweeps/{self.sweep_id}"
+
+
+@dataclass(frozen=True)
+class ReportPath:
+    entity: str
+    project: str
+    report_id: str
+    title: str
+    """The title the path spells (`My-Report` -> "My Report"); empty when it gives none."""
+
+    def __str__(self) -> str:
+        return f"{self.entity}/{self.project}/reports/{self.report_id}"
 
 
 DefaultName = Callable[[], str | None]
@@ -100,14 +135,41 @@ def parse_project_path(
     )
 
 
-def is_project_path(path: str) -> bool:
-    """Whether `path` names a project (`entity/project`, `project`, a project's URL)
-    rather than a run."""
-    _check_type(path, "a run or project path")
-    if path.startswith(("http://", "https://")):
-        return "/runs/" not in path
-    parts = [part for part in path.strip().strip("/").split("/") if part]
-    return len(parts) <= 2 and ":" not in path
+def path_kind(path: str) -> PathKind:
+    """What `path` names, by its shape alone: `entity/project/{runs,sweeps,reports}/...`
+    (or such a URL) names a run, sweep or report; `entity/project`, `project` or another
+    URL a project; anything else a run. The parsers check the rest."""
+    _check_type(path, "a project, run, sweep or report path")
+    text = path.strip()
+    is_url = text.startswith(("http://", "https://"))
+    parts = _url_segments(text) if is_url else [part.strip() for part in text.strip("/").split("/")]
+    for kind, collection in _COLLECTIONS.items():
+        if len(parts) >= 3 and parts[2] == collection:
+            return kind
+    return "project" if is_url or (len(parts) <= 2 and ":" not in text) else "run"
+
+
+def parse_sweep_path(path: str) -> SweepPath:
+    """Split `entity/project/sweeps/sweep_id` or a sweep's URL into its parts."""
+    return SweepPath(*_collection_item(path, SWEEP_PATH_FORMS, kind="sweep"))
+
+
+def parse_report_path(path: str) -> ReportPath:
+    """Split `entity/project/reports/Title--report_id` (or `.../reports/report_id`) or a
+    report's URL into its parts; the title's dashes read as spaces, as in W&B's URLs."""
+    entity, project, name = _collection_item(path, REPORT_PATH_FORMS, kind="report")
+    title, dashes, report_id = name.rpartition("--")
+    if not report_id or (not dashes and "-" in name):  # "My-Report": a title, no id
+        raise _invalid(path, REPORT_PATH_FORMS, kind="report")
+    return ReportPath(entity, project, report_id, unquote(title.replace("-", " ")))
+
+
+def _collection_item(path: str, forms: tuple[str, ...], *, kind: PathKind) -> tuple[str, str, str]:
+    """(entity, project, id) of `entity/project/<collection>/<id>` or such a URL."""
+    parts = _split(path, forms, kind=kind)
+    if len(parts) != 4 or parts[2] != _COLLECTIONS[kind] or not all(map(_PART.match, parts)):
+        raise _invalid(path, forms, kind=kind)
+    return parts[0], parts[1], parts[3]
 
 
 def check_run_id(run_id: str) -> str:
@@ -127,7 +189,7 @@ def _check_type(value: object, what: str) -> None:
         raise InvalidPathError(f"{what} must be a string, got {type(value).__name__}")
 
 
-def _split(path: str, forms: tuple[str, ...], *, kind: str) -> list[str]:
+def _split(path: str, forms: tuple[str, ...], *, kind: PathKind) -> list[str]:
     _check_type(path, f"a {kind} path")
     text = path.strip()
     if text.startswith(("http://", "https://")):
@@ -138,14 +200,20 @@ def _split(path: str, forms: tuple[str, ...], *, kind: str) -> list[str]:
     return parts
 
 
-def _path_of_url(url: str, original: str, forms: tuple[str, ...], kind: str) -> str:
-    """`https://wandb.ai/e/p/runs/r/overview?x=1` -> `e/p/runs/r`."""
-    segments = [s for s in urlsplit(url).path.split("/") if s]
-    if kind == "run" and len(segments) >= 4 and segments[2] == "runs":
+def _path_of_url(url: str, original: str, forms: tuple[str, ...], kind: PathKind) -> str:
+    """`https://wandb.ai/e/p/runs/r/overview?x=1` -> `e/p/runs/r` (likewise sweeps and
+    reports); a project's URL (`https://wandb.ai/e/p/workspace`) -> `e/p`."""
+    segments = _url_segments(url)
+    collection = _COLLECTIONS.get(kind)
+    if collection and len(segments) >= 4 and segments[2] == collection:
         return "/".join(segments[:4])
     if kind == "project" and len(segments) >= 2:
         return "/".join(segments[:2])
     raise _invalid(original, forms, kind=kind)
+
+
+def _url_segments(url: str) -> list[str]:
+    return [segment for segment in urlsplit(url).path.split("/") if segment]
 
 
 def _or_default(given: str | None, default: DefaultName, path: str, what: str) -> str:
@@ -161,5 +229,5 @@ def _or_default(given: str | None, default: DefaultName, path: str, what: str) -
     return value
 
 
-def _invalid(path: str, forms: tuple[str, ...], *, kind: str) -> InvalidPathError:
+def _invalid(path: str, forms: tuple[str, ...], *, kind: PathKind) -> InvalidPathError:
     return InvalidPathError(f"invalid {kind} path {path!r}; accepted forms: " + "; ".join(forms))

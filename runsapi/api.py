@@ -12,22 +12,35 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from runsapi._config import resolve_settings
-from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE, DEFAULT_PROJECT
-from runsapi._exceptions import NotFoundError, ResponseValidationError, UsageError
+from runsapi._constants import (
+    DEFAULT_ORDER,
+    DEFAULT_PER_PAGE,
+    DEFAULT_PROJECT,
+    DEFAULT_PROJECTS_PER_PAGE,
+)
+from runsapi._exceptions import (
+    NotFoundError,
+    NotSupportedError,
+    ResponseValidationError,
+    UsageError,
+)
 from runsapi._json import check_storable, encode
 from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import (
     ProjectPath,
     RunPath,
     check_run_id,
-    is_project_path,
     parse_project_path,
+    parse_report_path,
     parse_run_path,
+    parse_sweep_path,
+    path_kind,
 )
 from runsapi._retry import RetryPolicy
-from runsapi._session import Session
+from runsapi._session import Client, Session
 from runsapi._shared.json_codec import wrap_config
 from runsapi._time import as_utc
+from runsapi._transport import USER_AGENT
 from runsapi._types import NOT_GIVEN, NotGiven
 from runsapi.run import Run
 from runsapi.runs import Runs
@@ -89,15 +102,18 @@ class Project:
 class Api:
     """A client for one W&B server, as one user.
 
-    Settings come from the arguments, then the environment (WANDB_API_KEY,
-    WANDB_BASE_URL, WANDB_ENTITY, WANDB_PROJECT), then ~/.netrc for the key. Close it (or
-    use `with Api() as api:`) to release its connections.
+    Settings are found as the official client finds them: the arguments, then the
+    environment (WANDB_API_KEY, WANDB_BASE_URL, WANDB_ENTITY, WANDB_PROJECT), then the
+    settings file `wandb login --host` writes (`$WANDB_CONFIG_DIR/settings` or
+    `~/.config/wandb/settings`), and the key in the netrc entry for the base URL's host
+    (`$NETRC` or `~/.netrc`). Close it (or use `with Api() as api:`) to release its
+    connections.
 
     Args:
         overrides: `base_url`, `entity`, `project` and `app_url`, as in the official client.
-        api_key: The API key; never shown in reprs, logs or errors.
         timeout: Seconds to wait for a response (connecting keeps its own 10 s limit), an
             `httpx.Timeout`, or None for no limit.
+        api_key: The API key; never shown in reprs, logs or errors.
         max_retries: Retries after a transient failure (default 4); see RetryPolicy.
         retry_policy: The full retry policy, when `max_retries` is not enough.
         http_client: An httpx.Client to send through instead of a new one.
@@ -107,9 +123,9 @@ class Api:
     def __init__(
         self,
         overrides: Mapping[str, str | None] | None = None,
-        *,
-        api_key: str | None = None,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        api_key: str | None = None,
+        *,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
@@ -136,6 +152,7 @@ class Api:
         self, session: Session, *, owns_client: bool, default_entity: str | None = None
     ) -> None:
         self._session = session
+        self._client = Client(session)
         self._owns_client = owns_client
         self._lock = threading.Lock()
         self._default_entity = default_entity
@@ -144,6 +161,21 @@ class Api:
     def settings(self) -> Settings:
         """The resolved settings (base URL, entity, project, timeout, retry policy)."""
         return self._session.settings
+
+    @property
+    def api_key(self) -> str | None:
+        """The API key this Api sends (None when none was found)."""
+        return self.settings.api_key
+
+    @property
+    def user_agent(self) -> str:
+        """The User-Agent header this Api sends: `runsapi/<version>`."""
+        return USER_AGENT
+
+    @property
+    def client(self) -> Client:
+        """The connection this Api sends through, for `Runs(client=api.client, ...)`."""
+        return self._client
 
     def with_options(
         self,
@@ -238,7 +270,7 @@ class Api:
         return Project._from(found)
 
     def projects(
-        self, entity: str | None = None, per_page: int = DEFAULT_PER_PAGE
+        self, entity: str | None = None, per_page: int = DEFAULT_PROJECTS_PER_PAGE
     ) -> Paginator[Project]:
         """The projects of an entity (default: the default entity), loaded a page at a time."""
         owner = entity or self.default_entity
@@ -276,7 +308,7 @@ class Api:
 
     # -- runs -------------------------------------------------------------------------------
 
-    def run(self, path: str) -> Run:
+    def run(self, path: str = "") -> Run:
         """The run at `path` (any form in runsapi._paths.RUN_PATH_FORMS, or its URL),
         with full data loaded."""
         run_path = self._run_path(path)
@@ -295,6 +327,7 @@ class Api:
         filters: Mapping[str, Any] | Filter | None = None,
         order: str | None = DEFAULT_ORDER,
         per_page: int = DEFAULT_PER_PAGE,
+        include_sweeps: bool = False,
         lazy: bool = True,
         *,
         limit: int | None = None,
@@ -308,17 +341,21 @@ class Api:
             order: `+` or `-` then `created_at`, `heartbeat_at`, `display_name`,
                 `config.<key>` or `summary_metrics.<key>`.
             per_page: Runs per request.
+            include_sweeps: Accepted for the official client's sake; see `Runs`.
             lazy: List without config and summaries, loading them a page at a time on
                 first use. `lazy=False` lists everything at once.
             limit: Stop after this many runs.
             cursor: Continue after a previous listing's `runs.cursor`.
         """
+        where = self._project_path(path, default_project=DEFAULT_PROJECT)
         return Runs(
-            self._session,
-            self._project_path(path, default_project=DEFAULT_PROJECT),
+            self._client,
+            where.entity,
+            where.project,
             filters=filters,
             order=order,
             per_page=per_page,
+            include_sweeps=include_sweeps,
             lazy=lazy,
             limit=limit,
             cursor=cursor,
@@ -367,8 +404,21 @@ class Api:
         return Run(self._session, where, bucket)
 
     def from_path(self, path: str) -> Run | Project:
-        """A project (`entity/project`) or a run (any run path form or URL)."""
-        if is_project_path(path):
+        """A project (`project`, `entity/project` or its URL: one or two parts, as in the
+        official client) or a run (any other run path form, or its URL).
+
+        Sweep and report paths (`entity/project/sweeps/id`, `entity/project/reports/
+        Title--id`, or their URLs) are recognised, but raise NotSupportedError before any
+        request: runsapi has no sweeps or reports yet.
+        """
+        kind = path_kind(path)
+        if kind == "project":
             project_path = self._project_path(path)
             return self.project(project_path.project, project_path.entity)
-        return self.run(path)
+        if kind == "run":
+            return self.run(path)
+        target = parse_sweep_path(path) if kind == "sweep" else parse_report_path(path)
+        raise NotSupportedError(
+            f"{path!r} names the {kind} {target}; runsapi does not support {kind}s yet "
+            "(from_path returns projects and runs)"
+        )

@@ -14,6 +14,7 @@ from runsapi import (
     Api,
     Artifact,
     AuthenticationError,
+    Client,
     F,
     File,
     Files,
@@ -86,6 +87,9 @@ def collections_and_errors(api: Api, runs: Runs) -> None:
     first = runs[0]
     assert_type(first.config, TrackedDict)
     assert_type(first.summary, Summary)
+    assert_type({**first.config, **first.summary}, dict[str, Any])  # both are dicts
+    assert_type(first.config.pop("lr", None), Any)
+    assert_type(first.json_config, str)
     assert_type(first.run_path, RunPath)
     files = first.files(pattern="%.json")
     assert_type(files, Files)
@@ -103,3 +107,14 @@ def collections_and_errors(api: Api, runs: Runs) -> None:
         assert_type(error.status_code, Literal[429])
     except AuthenticationError as error:
         assert_type(error.status_code, Literal[401])
+
+
+def as_with_the_official_client(api: Api) -> None:
+    same = Api({"base_url": "http://127.0.0.1:8080"}, 30, "k" * 40)
+    assert_type(same.client, Client)
+    assert_type(same.api_key, str | None)
+    assert_type(same.user_agent, str)
+    runs = Runs(client=api.client, entity="team", project="project", filters={"state": "ok"})
+    assert_type(runs.length, int)
+    assert_type(runs.next(), Run)
+    assert_type(api.runs("team/project", None, "+created_at", 50, True, False), Runs)

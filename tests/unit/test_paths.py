@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runsapi._paths import (
     InvalidPathError,
+    PathKind,
     ProjectPath,
+    ReportPath,
     RunPath,
+    SweepPath,
     parse_project_path,
+    parse_report_path,
     parse_run_path,
+    parse_sweep_path,
+    path_kind,
 )
 
 
@@ -104,6 +112,72 @@ def test_project_paths() -> None:
     for bad in ("", "e/p/x", "/", "//", "e:p"):
         with pytest.raises(InvalidPathError, match="entity/project"):
             parse_project_path(bad, entity=d.entity, project=d.project)
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("p", "project"),  # as in the official client: one part is a project
+        ("e/p", "project"),
+        ("https://wandb.ai/e/p", "project"),
+        ("https://wandb.ai/e/p/workspace?nw=x", "project"),
+        ("p:r", "run"),
+        ("e/p/r", "run"),
+        ("e/p/runs/r", "run"),
+        ("https://wandb.ai/e/p/runs/r/logs", "run"),
+        ("e/p/sweeps/s", "sweep"),
+        (" /e/p/sweeps/s/ ", "sweep"),
+        ("https://wandb.ai/e/p/sweeps/s/overview?x=1", "sweep"),
+        ("e/p/reports/My-Report--Vm11", "report"),
+        ("https://wandb.ai/e/p/reports/My-Report--Vm11?accessToken=t", "report"),
+    ],
+)
+def test_path_kind_reads_the_shape(path: str, kind: PathKind) -> None:
+    assert path_kind(path) == kind
+
+
+@pytest.mark.parametrize(
+    "path", ["e/p/sweeps/s", "/e/p/sweeps/s/", "https://wandb.ai/e/p/sweeps/s/table?x=1"]
+)
+def test_sweep_paths(path: str) -> None:
+    assert parse_sweep_path(path) == SweepPath("e", "p", "s")
+    assert str(SweepPath("e", "p", "s")) == "e/p/sweeps/s"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("e/p/reports/My-Report--Vm11", ReportPath("e", "p", "Vm11", "My Report")),
+        ("e/p/reports/Vm11", ReportPath("e", "p", "Vm11", "")),
+        ("e/p/reports/A--B--Vm11", ReportPath("e", "p", "Vm11", "A  B")),
+        (
+            "https://wandb.ai/e/p/reports/Loss-%26-Accuracy--Vm11/edit?accessToken=t",
+            ReportPath("e", "p", "Vm11", "Loss & Accuracy"),
+        ),
+    ],
+)
+def test_report_paths(path: str, expected: ReportPath) -> None:
+    assert parse_report_path(path) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "parse", "form"),
+    [
+        ("e/p/sweeps", parse_sweep_path, "entity/project/sweeps/sweep_id"),
+        ("e/p/sweeps/", parse_sweep_path, "entity/project/sweeps/sweep_id"),
+        ("e/p/sweeps/s/x", parse_sweep_path, "entity/project/sweeps/sweep_id"),
+        ("e/p/runs/s", parse_sweep_path, "entity/project/sweeps/sweep_id"),
+        ("https://wandb.ai/e/p/sweeps", parse_sweep_path, "entity/project/sweeps/sweep_id"),
+        ("e/p/reports/My-Report", parse_report_path, "Title--report_id"),
+        ("e/p/reports/My-Report--", parse_report_path, "Title--report_id"),
+        ("e/p/reports", parse_report_path, "Title--report_id"),
+    ],
+)
+def test_malformed_sweep_and_report_paths_name_their_forms(
+    path: str, parse: Callable[[str], object], form: str
+) -> None:
+    with pytest.raises(InvalidPathError, match=f"accepted forms: .*{form}"):
+        parse(path)
 
 
 def test_url_percent_encodes_parts() -> None:

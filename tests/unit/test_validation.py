@@ -9,7 +9,15 @@ from typing import Any
 import httpx
 import pytest
 
-from runsapi import Api, F, InvalidFilterError, InvalidPathError, UsageError
+from runsapi import (
+    Api,
+    F,
+    InvalidFilterError,
+    InvalidPathError,
+    NotSupportedError,
+    RunsApiError,
+    UsageError,
+)
 from runsapi._filters import MAX_FILTER_DEPTH
 
 API_KEY = "k" * 40
@@ -76,6 +84,39 @@ def test_with_options_applies_the_same_checks(
 def test_from_path_needs_a_string(api: Api, path: object) -> None:
     with pytest.raises(InvalidPathError, match="path must be a string"):
         api.from_path(path)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "named"),
+    [
+        ("e/p/sweeps/abc123", "sweep", "e/p/sweeps/abc123"),
+        ("https://wandb.ai/e/p/sweeps/abc123/overview", "sweep", "e/p/sweeps/abc123"),
+        ("e/p/reports/My-Report--Vm11", "report", "e/p/reports/Vm11"),
+        ("https://wandb.ai/e/p/reports/My-Report--Vm11?x=1", "report", "e/p/reports/Vm11"),
+    ],
+)
+def test_from_path_recognises_sweeps_and_reports(
+    api: Api, path: str, kind: str, named: str
+) -> None:
+    with pytest.raises(NotSupportedError) as caught:
+        api.from_path(path)
+    assert isinstance(caught.value, RunsApiError) and isinstance(caught.value, NotImplementedError)
+    assert str(caught.value).startswith(f"{path!r} names the {kind} {named}")
+    assert f"does not support {kind}s yet" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("e/p/sweeps/", "invalid sweep path"),
+        ("e/p/reports/My-Report", "invalid report path"),
+        ("e/p/runs/", "invalid run path"),
+        ("e/p/x/r", "invalid run path"),
+    ],
+)
+def test_from_path_refuses_malformed_paths_of_each_kind(api: Api, path: str, message: str) -> None:
+    with pytest.raises(InvalidPathError, match=f"^{message}"):
+        api.from_path(path)
 
 
 @pytest.mark.parametrize("run_id", ["a/b", "x:y", " lead", "trail ", "", "e/p/runs/r", 7])
