@@ -705,6 +705,22 @@ class Run:
             progress=progress,
         )
 
+    def beta_scan_history(
+        self,
+        keys: Sequence[str] | None = None,
+        page_size: int = 1000,
+        min_step: int = 0,
+        max_step: int | None = None,
+        use_cache: bool = True,
+    ) -> HistoryScan:
+        """`scan_history` under the official client's name for its parquet-based scan.
+
+        The rows are the same; they come from the GraphQL history pages, so `use_cache`
+        (the official client's local parquet cache) has nothing to act on.
+        """
+        del use_cache
+        return self.scan_history(keys, page_size, min_step, max_step)
+
     # -- display ------------------------------------------------------------------------
 
     def __repr__(self) -> str:

@@ -44,6 +44,14 @@ def test_scan_returns_every_row_in_order_from_the_real_first_step(
     assert list(run.scan_history(page_size=7, min_step=6395)) == logged[-5:]
 
 
+def test_beta_scan_history_gives_the_scans_rows(api: Api, server: LocalServer) -> None:
+    logged = [{"_step": s, "loss": s / 10, **({"acc": s} if s % 2 else {})} for s in range(300)]
+    run = run_with(api, server, logged)
+    assert list(run.beta_scan_history(page_size=64)) == logged
+    odd = list(run.beta_scan_history(["acc"], 64, 100, 200, use_cache=False))
+    assert odd == [{"_step": s, "acc": s} for s in range(101, 200, 2)]
+
+
 def test_sparse_key_scans_skip_rows_on_the_server(
     api: Api, server: LocalServer, transport: CountingTransport
 ) -> None:
