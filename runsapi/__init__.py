@@ -53,7 +53,8 @@ from runsapi._tracked import Summary, TrackedDict
 from runsapi._types import NOT_GIVEN, NotGiven
 from runsapi._version import __version__
 from runsapi.api import Api, Project, Viewer
-from runsapi.files import Artifact, File, Files
+from runsapi.artifacts import Artifact, ArtifactCollection, ArtifactType
+from runsapi.files import File, Files
 from runsapi.history import HistoryScan
 from runsapi.run import Run, RunState, User
 from runsapi.runs import Runs
@@ -66,6 +67,8 @@ __all__ = [
     "APITimeoutError",
     "Api",
     "Artifact",
+    "ArtifactCollection",
+    "ArtifactType",
     "AuthenticationError",
     "BadRequestError",
     "Change",

@@ -15,7 +15,9 @@ from typing import Any, ParamSpec, TypeVar, cast
 import httpx
 import pydantic
 from runsapi_generated.client import GeneratedClient
+from runsapi_generated.fragments import ArtifactCollectionFragment as ArtifactCollectionData
 from runsapi_generated.fragments import ArtifactFragment as ArtifactData
+from runsapi_generated.fragments import ArtifactTypeFragment as ArtifactTypeData
 from runsapi_generated.fragments import FileFragment as FileData
 from runsapi_generated.fragments import FullRunFragment as FullRun
 from runsapi_generated.fragments import LightRunFragment as LightRun
@@ -46,7 +48,9 @@ from runsapi._transport import (
 from runsapi._types import NOT_GIVEN, NotGiven
 
 __all__ = [
+    "ArtifactCollectionData",
     "ArtifactData",
+    "ArtifactTypeData",
     "FileData",
     "FullRun",
     "GraphQLClient",
@@ -194,6 +198,11 @@ class GraphQLClient(GeneratedClient):
     # The operations, one line per method of GeneratedClient (one per operation in queries/).
     # A new operation is wired here by hand: tests/contract/test_generated_boundary.py fails
     # on one that is missing, stale or mapped to another operation's method.
+    artifact_by_name = _mapped(GeneratedClient.artifact_by_name)
+    artifact_collection_by_name = _mapped(GeneratedClient.artifact_collection_by_name)
+    artifact_lineage = _mapped(GeneratedClient.artifact_lineage)
+    artifact_type_by_name = _mapped(GeneratedClient.artifact_type_by_name)
+    collection_artifacts = _mapped(GeneratedClient.collection_artifacts)
     create_project = _mapped(GeneratedClient.create_project)
     create_run = _mapped(GeneratedClient.create_run)
     create_run_files = _mapped(GeneratedClient.create_run_files)
@@ -209,6 +218,7 @@ class GraphQLClient(GeneratedClient):
     get_runs_full = _mapped(GeneratedClient.get_runs_full)
     get_viewer = _mapped(GeneratedClient.get_viewer)
     mark_run_files_uploaded = _mapped(GeneratedClient.mark_run_files_uploaded)
+    project_artifact_type_list = _mapped(GeneratedClient.project_artifact_type_list)
     merge_run_changes = _mapped(GeneratedClient.merge_run_changes)
     run_events = _mapped(GeneratedClient.run_events)
     run_files = _mapped(GeneratedClient.run_files)
@@ -220,6 +230,7 @@ class GraphQLClient(GeneratedClient):
     runs_sampled_history = _mapped(GeneratedClient.runs_sampled_history)
     server_features_query = _mapped(GeneratedClient.server_features_query)
     stop_run = _mapped(GeneratedClient.stop_run)
+    type_artifact_collections = _mapped(GeneratedClient.type_artifact_collections)
     update_run = _mapped(GeneratedClient.update_run)
     update_run_state = _mapped(GeneratedClient.update_run_state)
     use_artifact = _mapped(GeneratedClient.use_artifact)

@@ -28,7 +28,14 @@ REPORT_PATH_FORMS = (
     "https://<host>/entity/project/reports/Title--report_id (a report's URL)",
 )
 
-PathKind = Literal["project", "run", "sweep", "report"]
+ARTIFACT_PATH_FORMS = (
+    "entity/project/name:alias",
+    "project/name:alias (default entity)",
+    "name:alias (default entity and project)",
+    "any of these without ':alias' (the latest version); an alias is 'latest', 'v3' or any other",
+)
+
+PathKind = Literal["project", "run", "sweep", "report", "artifact"]
 # The collection segment of `entity/project/<collection>/<id>` paths and URLs, per kind.
 _COLLECTIONS: dict[PathKind, str] = {"run": "runs", "sweep": "sweeps", "report": "reports"}
 
@@ -116,6 +123,44 @@ def parse_run_path(path: str, *, entity: DefaultName, project: DefaultName) -> R
         _or_default(given_entity, entity, path, "entity"),
         _or_default(given_project, project, path, "project"),
         run_id,
+    )
+
+
+@dataclass(frozen=True)
+class ArtifactPath:
+    entity: str
+    project: str
+    collection: str
+    alias: str
+
+    @property
+    def name(self) -> str:
+        """`collection:alias`."""
+        return f"{self.collection}:{self.alias}"
+
+    def __str__(self) -> str:
+        return f"{self.entity}/{self.project}/{self.name}"
+
+
+def parse_artifact_path(path: str, *, entity: DefaultName, project: DefaultName) -> ArtifactPath:
+    """Split `[[entity/]project/]name[:alias]`, as W&B does: the alias after the first
+    `:` (default `latest`), then the name's `/`-separated parts."""
+    _check_type(path, "an artifact path")
+    name, colon, alias = path.partition(":")
+    parts = name.split("/")
+    if (
+        len(parts) > 3
+        or not all(_PART.match(part) for part in parts)
+        or (colon and not _PART.match(alias))
+    ):
+        raise _invalid(path, ARTIFACT_PATH_FORMS, kind="artifact")
+    given_entity = parts[0] if len(parts) == 3 else None
+    given_project = parts[-2] if len(parts) >= 2 else None
+    return ArtifactPath(
+        _or_default(given_entity, entity, path, "entity"),
+        _or_default(given_project, project, path, "project"),
+        parts[-1],
+        alias or "latest",
     )
 
 

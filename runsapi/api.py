@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -19,6 +19,7 @@ from runsapi._constants import (
     DEFAULT_PROJECTS_PER_PAGE,
 )
 from runsapi._exceptions import (
+    InvalidPathError,
     NotFoundError,
     NotSupportedError,
     ResponseValidationError,
@@ -27,9 +28,11 @@ from runsapi._exceptions import (
 from runsapi._json import check_storable, encode
 from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import (
+    ArtifactPath,
     ProjectPath,
     RunPath,
     check_run_id,
+    parse_artifact_path,
     parse_project_path,
     parse_report_path,
     parse_run_path,
@@ -42,6 +45,17 @@ from runsapi._shared.json_codec import wrap_config
 from runsapi._time import as_utc
 from runsapi._transport import USER_AGENT
 from runsapi._types import NOT_GIVEN, NotGiven
+from runsapi.artifacts import (
+    Artifact,
+    ArtifactCollection,
+    ArtifactType,
+    find_artifact,
+    find_collection,
+    find_type,
+    list_collections,
+    list_types,
+    list_versions,
+)
 from runsapi.run import Run
 from runsapi.runs import Runs
 
@@ -402,6 +416,97 @@ class Api:
         created_in = bucket.project
         where = ProjectPath(created_in.entity_name, created_in.name) if created_in else path
         return Run(self._session, where, bucket)
+
+    # -- artifacts ------------------------------------------------------------------------
+
+    def _artifact_path(self, name: str) -> ArtifactPath:
+        """`[[entity/]project/]name[:alias]`; as the official client, the project defaults
+        to WANDB_PROJECT, then `uncategorized`."""
+        return parse_artifact_path(
+            name,
+            entity=lambda: self.default_entity,
+            project=lambda: self.settings.project or DEFAULT_PROJECT,
+        )
+
+    def _collection_path(self, name: str) -> ArtifactPath:
+        path = self._artifact_path(name)
+        if ":" in name:
+            raise InvalidPathError(
+                f"invalid artifact collection name {name!r}: a collection takes no ':alias' "
+                "(accepted forms: entity/project/name, project/name, name)"
+            )
+        return path
+
+    def _artifact_project(self, project: str | None) -> ProjectPath:
+        return self._project_path(project, default_project=DEFAULT_PROJECT)
+
+    def artifact(self, name: str, type: str | None = None) -> Artifact:
+        """The artifact version `[[entity/]project/]name[:alias]` (`model:v3`,
+        `model:latest`, or `model`: the latest); with `type`, only if of that type.
+
+        A malformed name raises InvalidPathError before any request; an unknown one (or one
+        of another type) raises NotFoundError.
+        """
+        return find_artifact(self._session, self._artifact_path(name), type)
+
+    def artifact_exists(self, name: str, type: str | None = None) -> bool:
+        """Whether `artifact(name, type)` would find a version (a malformed name still
+        raises InvalidPathError; a failed request still raises its error)."""
+        try:
+            self.artifact(name, type)
+        except NotFoundError:
+            return False
+        return True
+
+    def artifact_type(self, type_name: str, project: str | None = None) -> ArtifactType:
+        """The artifact type `type_name` of `project` (`entity/project` or `project`)."""
+        return find_type(self._session, self._artifact_project(project), type_name)
+
+    def artifact_types(self, project: str | None = None) -> Paginator[ArtifactType]:
+        """The artifact types of `project`, in the order they first appeared."""
+        return list_types(self._session, self._artifact_project(project), DEFAULT_PER_PAGE)
+
+    def artifact_collection(self, type_name: str, name: str) -> ArtifactCollection:
+        """The collection `[[entity/]project/]name` of type `type_name`."""
+        path = self._collection_path(name)
+        return find_collection(
+            self._session, ProjectPath(path.entity, path.project), type_name, path.collection
+        )
+
+    def artifact_collection_exists(self, name: str, type: str) -> bool:
+        """Whether `artifact_collection(type, name)` would find a collection."""
+        try:
+            self.artifact_collection(type, name)
+        except NotFoundError:
+            return False
+        return True
+
+    def artifact_collections(
+        self, project_name: str, type_name: str, per_page: int = DEFAULT_PER_PAGE
+    ) -> Paginator[ArtifactCollection]:
+        """The collections of type `type_name` in `project_name` (`entity/project` or
+        `project`), oldest first."""
+        where = self._artifact_project(project_name)
+        return list_collections(self._session, where, type_name, per_page=per_page)
+
+    def artifacts(
+        self,
+        type_name: str,
+        name: str,
+        per_page: int = DEFAULT_PER_PAGE,
+        tags: str | Sequence[str] | None = None,
+    ) -> Paginator[Artifact]:
+        """The versions of the collection `[[entity/]project/]name` of type `type_name`,
+        oldest first; with `tags`, only those that have all of them."""
+        path = self._collection_path(name)
+        where = ProjectPath(path.entity, path.project)
+        return list_versions(self._session, where, type_name, path.collection, per_page, tags)
+
+    def artifact_versions(
+        self, type_name: str, name: str, per_page: int = DEFAULT_PER_PAGE
+    ) -> Paginator[Artifact]:
+        """`artifacts(type_name, name, per_page)`, under the official client's older name."""
+        return self.artifacts(type_name, name, per_page=per_page)
 
     def from_path(self, path: str) -> Run | Project:
         """A project (`project`, `entity/project` or its URL: one or two parts, as in the

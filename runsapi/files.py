@@ -1,4 +1,4 @@
-"""A run's files (list, download, upload, delete) and the artifacts it logged or used."""
+"""A run's files: list, download, upload, delete."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from runsapi._constants import DEFAULT_DOWNLOAD_WORKERS, DEFAULT_PER_PAGE
 from runsapi._exceptions import (
@@ -21,7 +20,6 @@ from runsapi._exceptions import (
     UnsafePathError,
     UsageError,
 )
-from runsapi._json import decode_object
 from runsapi._pagination import Page, Paginator, check_positive, page_of
 from runsapi._paths import RunPath
 from runsapi._progress import progress_bar
@@ -29,7 +27,7 @@ from runsapi._results import run_of
 from runsapi._time import as_utc
 
 if TYPE_CHECKING:
-    from runsapi._gql import ArtifactData, FileData
+    from runsapi._gql import FileData
     from runsapi._session import Session
 
 
@@ -331,78 +329,3 @@ def upload_file(
     if not found:
         raise NotFoundError(f"uploaded {name}, but the run does not list it", path=str(run))
     return found[0]
-
-
-@dataclass(frozen=True)
-class Artifact:
-    """An artifact version a run logged or used."""
-
-    id: str
-    name: str
-    """`collection:vN`."""
-    collection: str
-    type: str
-    version: str
-    """`vN`."""
-    aliases: tuple[str, ...]
-    tags: tuple[str, ...]
-    size: int
-    digest: str
-    state: str
-    description: str | None
-    metadata: dict[str, Any]
-    created_at: datetime
-    file_count: int
-    entity: str | None
-    project: str | None
-
-    @classmethod
-    def _from(cls, data: ArtifactData) -> Artifact:
-        collection = data.artifact_sequence.name
-        version = f"v{data.version_index}" if data.version_index is not None else "latest"
-        project = data.artifact_sequence.project
-        created = as_utc(data.created_at)
-        assert created is not None
-        return cls(
-            id=data.id,
-            name=f"{collection}:{version}",
-            collection=collection,
-            type=data.artifact_type.name,
-            version=version,
-            aliases=tuple(alias.alias for alias in data.aliases),
-            tags=tuple(tag.name for tag in data.tags),
-            size=data.size,
-            digest=data.digest,
-            state=data.state.value,
-            description=data.description,
-            metadata=decode_object(data.metadata, what=f"metadata of artifact {collection}"),
-            created_at=created,
-            file_count=data.file_count,
-            entity=project.entity_name if project else None,
-            project=project.name if project else None,
-        )
-
-
-def run_artifacts(
-    session: Session, run: RunPath, *, used: bool, per_page: int
-) -> Paginator[Artifact]:
-    """The artifacts `run` logged (or, with `used`, declared as inputs)."""
-    gql = session.gql
-    where = (run.entity, run.project, run.run_id)
-
-    def fetch(cursor: str | None, size: int) -> Page[ArtifactData]:
-        if used:
-            inputs = gql.run_input_artifacts(*where, cursor=cursor, per_page=size).project
-            found = run_of(inputs, str(run)).artifacts
-            return page_of(found, total=found.total_count if found else 0)
-        outputs = gql.run_output_artifacts(*where, cursor=cursor, per_page=size).project
-        logged = run_of(outputs, str(run)).artifacts
-        return page_of(logged, total=logged.total_count if logged else 0)
-
-    return Paginator(
-        fetch=fetch,
-        convert=lambda nodes: [Artifact._from(node) for node in nodes],
-        identity=lambda artifact: artifact.id,
-        per_page=per_page,
-        what="artifacts",
-    )

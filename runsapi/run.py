@@ -29,7 +29,8 @@ from runsapi._shared.changes import DELETED, Change, apply_changes
 from runsapi._shared.json_codec import unwrap_config, unwrap_value, wrap_config
 from runsapi._time import as_utc
 from runsapi._tracked import Summary, TrackedDict
-from runsapi.files import Artifact, File, Files, run_artifacts, upload_file
+from runsapi.artifacts import Artifact, run_artifacts
+from runsapi.files import File, Files, upload_file
 from runsapi.history import (
     HistoryScan,
     Join,

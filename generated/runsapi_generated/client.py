@@ -3,8 +3,13 @@
 
 from typing import Any, Optional, Union
 
+from .artifact_by_name import ArtifactByName
+from .artifact_collection_by_name import ArtifactCollectionByName
+from .artifact_lineage import ArtifactLineage
+from .artifact_type_by_name import ArtifactTypeByName
 from .base_client import BaseClient
 from .base_model import UNSET, UnsetType
+from .collection_artifacts import CollectionArtifacts
 from .create_project import CreateProject
 from .create_run import CreateRun
 from .create_run_files import CreateRunFiles
@@ -23,6 +28,11 @@ from .input_types import RunChangeInput, UpdateRunStateInput
 from .mark_run_files_uploaded import MarkRunFilesUploaded
 from .merge_run_changes import MergeRunChanges
 from .operations import (
+    ARTIFACT_BY_NAME_GQL,
+    ARTIFACT_COLLECTION_BY_NAME_GQL,
+    ARTIFACT_LINEAGE_GQL,
+    ARTIFACT_TYPE_BY_NAME_GQL,
+    COLLECTION_ARTIFACTS_GQL,
     CREATE_PROJECT_GQL,
     CREATE_RUN_FILES_GQL,
     CREATE_RUN_GQL,
@@ -39,6 +49,7 @@ from .operations import (
     GET_VIEWER_GQL,
     MARK_RUN_FILES_UPLOADED_GQL,
     MERGE_RUN_CHANGES_GQL,
+    PROJECT_ARTIFACT_TYPE_LIST_GQL,
     RUN_EVENTS_GQL,
     RUN_FILES_GQL,
     RUN_HISTORY_KEYS_GQL,
@@ -49,10 +60,12 @@ from .operations import (
     RUNS_SAMPLED_HISTORY_GQL,
     SERVER_FEATURES_QUERY_GQL,
     STOP_RUN_GQL,
+    TYPE_ARTIFACT_COLLECTIONS_GQL,
     UPDATE_RUN_GQL,
     UPDATE_RUN_STATE_GQL,
     USE_ARTIFACT_GQL,
 )
+from .project_artifact_type_list import ProjectArtifactTypeList
 from .run_events import RunEvents
 from .run_files import RunFiles
 from .run_history_keys import RunHistoryKeys
@@ -63,6 +76,7 @@ from .run_sampled_history import RunSampledHistory
 from .runs_sampled_history import RunsSampledHistory
 from .server_features_query import ServerFeaturesQuery
 from .stop_run import StopRun
+from .type_artifact_collections import TypeArtifactCollections
 from .update_run import UpdateRun
 from .update_run_state import UpdateRunState
 from .use_artifact import UseArtifact
@@ -147,6 +161,150 @@ class GeneratedClient(BaseClient):
         )
         data = self.get_data(response)
         return UseArtifact.model_validate(data)
+
+    def artifact_by_name(
+        self, entity: str, project: str, name: str, **kwargs: Any
+    ) -> ArtifactByName:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+        }
+        response = self.execute(
+            query=ARTIFACT_BY_NAME_GQL,
+            operation_name="ArtifactByName",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ArtifactByName.model_validate(data)
+
+    def artifact_lineage(
+        self, entity: str, project: str, name: str, **kwargs: Any
+    ) -> ArtifactLineage:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+        }
+        response = self.execute(
+            query=ARTIFACT_LINEAGE_GQL,
+            operation_name="ArtifactLineage",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ArtifactLineage.model_validate(data)
+
+    def artifact_type_by_name(
+        self, entity: str, project: str, type_: str, **kwargs: Any
+    ) -> ArtifactTypeByName:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "type": type_,
+        }
+        response = self.execute(
+            query=ARTIFACT_TYPE_BY_NAME_GQL,
+            operation_name="ArtifactTypeByName",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ArtifactTypeByName.model_validate(data)
+
+    def project_artifact_type_list(
+        self,
+        entity: str,
+        project: str,
+        cursor: Union[Optional[str], UnsetType] = UNSET,
+        per_page: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ProjectArtifactTypeList:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "cursor": cursor,
+            "perPage": per_page,
+        }
+        response = self.execute(
+            query=PROJECT_ARTIFACT_TYPE_LIST_GQL,
+            operation_name="ProjectArtifactTypeList",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ProjectArtifactTypeList.model_validate(data)
+
+    def artifact_collection_by_name(
+        self, entity: str, project: str, type_: str, name: str, **kwargs: Any
+    ) -> ArtifactCollectionByName:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "type": type_,
+            "name": name,
+        }
+        response = self.execute(
+            query=ARTIFACT_COLLECTION_BY_NAME_GQL,
+            operation_name="ArtifactCollectionByName",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ArtifactCollectionByName.model_validate(data)
+
+    def type_artifact_collections(
+        self,
+        entity: str,
+        project: str,
+        type_: str,
+        cursor: Union[Optional[str], UnsetType] = UNSET,
+        per_page: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> TypeArtifactCollections:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "type": type_,
+            "cursor": cursor,
+            "perPage": per_page,
+        }
+        response = self.execute(
+            query=TYPE_ARTIFACT_COLLECTIONS_GQL,
+            operation_name="TypeArtifactCollections",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return TypeArtifactCollections.model_validate(data)
+
+    def collection_artifacts(
+        self,
+        entity: str,
+        project: str,
+        type_: str,
+        collection: str,
+        cursor: Union[Optional[str], UnsetType] = UNSET,
+        per_page: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CollectionArtifacts:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "type": type_,
+            "collection": collection,
+            "cursor": cursor,
+            "perPage": per_page,
+        }
+        response = self.execute(
+            query=COLLECTION_ARTIFACTS_GQL,
+            operation_name="CollectionArtifacts",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CollectionArtifacts.model_validate(data)
 
     def run_files(
         self,

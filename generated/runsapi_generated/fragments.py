@@ -10,6 +10,41 @@ from .base_model import BaseModel
 from .enums import ArtifactState
 
 
+class ArtifactCollectionFragment(BaseModel):
+    typename__: str = Field(alias="__typename")
+    id: str
+    name: str
+    description: Optional[str]
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: Optional[datetime] = Field(alias="updatedAt")
+    project: Optional["ArtifactCollectionFragmentProject"]
+    default_artifact_type: "ArtifactCollectionFragmentDefaultArtifactType" = Field(
+        alias="defaultArtifactType"
+    )
+    tags: "ArtifactCollectionFragmentTags"
+
+
+class ArtifactCollectionFragmentProject(BaseModel):
+    name: str
+    entity_name: str = Field(alias="entityName")
+
+
+class ArtifactCollectionFragmentDefaultArtifactType(BaseModel):
+    name: str
+
+
+class ArtifactCollectionFragmentTags(BaseModel):
+    edges: list["ArtifactCollectionFragmentTagsEdges"]
+
+
+class ArtifactCollectionFragmentTagsEdges(BaseModel):
+    node: "ArtifactCollectionFragmentTagsEdgesNode"
+
+
+class ArtifactCollectionFragmentTagsEdgesNode(BaseModel):
+    name: str
+
+
 class ArtifactFragment(BaseModel):
     id: str
     artifact_sequence: "ArtifactFragmentArtifactSequence" = Field(
@@ -50,6 +85,13 @@ class ArtifactFragmentTags(BaseModel):
 
 class ArtifactFragmentAliases(BaseModel):
     alias: str
+
+
+class ArtifactTypeFragment(BaseModel):
+    id: str
+    name: str
+    description: Optional[str]
+    created_at: datetime = Field(alias="createdAt")
 
 
 class FileFragment(BaseModel):
@@ -119,7 +161,9 @@ class UserFragment(BaseModel):
     entity: Optional[str]
 
 
+ArtifactCollectionFragment.model_rebuild()
 ArtifactFragment.model_rebuild()
+ArtifactTypeFragment.model_rebuild()
 FileFragment.model_rebuild()
 LightRunFragment.model_rebuild()
 FullRunFragment.model_rebuild()

@@ -2,6 +2,11 @@
 # Source: queries
 
 __all__ = [
+    "ARTIFACT_BY_NAME_GQL",
+    "ARTIFACT_COLLECTION_BY_NAME_GQL",
+    "ARTIFACT_LINEAGE_GQL",
+    "ARTIFACT_TYPE_BY_NAME_GQL",
+    "COLLECTION_ARTIFACTS_GQL",
     "CREATE_PROJECT_GQL",
     "CREATE_RUN_FILES_GQL",
     "CREATE_RUN_GQL",
@@ -18,6 +23,7 @@ __all__ = [
     "GET_VIEWER_GQL",
     "MARK_RUN_FILES_UPLOADED_GQL",
     "MERGE_RUN_CHANGES_GQL",
+    "PROJECT_ARTIFACT_TYPE_LIST_GQL",
     "RUNS_SAMPLED_HISTORY_GQL",
     "RUN_EVENTS_GQL",
     "RUN_FILES_GQL",
@@ -28,6 +34,7 @@ __all__ = [
     "RUN_SAMPLED_HISTORY_GQL",
     "SERVER_FEATURES_QUERY_GQL",
     "STOP_RUN_GQL",
+    "TYPE_ARTIFACT_COLLECTIONS_GQL",
     "UPDATE_RUN_GQL",
     "UPDATE_RUN_STATE_GQL",
     "USE_ARTIFACT_GQL",
@@ -182,6 +189,289 @@ fragment ArtifactFragment on Artifact {
   aliases {
     alias
   }
+}
+"""
+
+ARTIFACT_BY_NAME_GQL = """
+query ArtifactByName($entity: String!, $project: String!, $name: String!) {
+  project(name: $project, entityName: $entity) {
+    artifact(name: $name) {
+      ...ArtifactFragment
+    }
+  }
+}
+
+fragment ArtifactFragment on Artifact {
+  id
+  artifactSequence {
+    name
+    project {
+      name
+      entityName
+    }
+  }
+  versionIndex
+  artifactType {
+    name
+  }
+  description
+  metadata
+  tags {
+    name
+  }
+  historyStep
+  state
+  size
+  digest
+  fileCount
+  createdAt
+  updatedAt
+  aliases {
+    alias
+  }
+}
+"""
+
+ARTIFACT_LINEAGE_GQL = """
+query ArtifactLineage($entity: String!, $project: String!, $name: String!) {
+  project(name: $project, entityName: $entity) {
+    artifact(name: $name) {
+      createdBy {
+        __typename
+        ... on Run {
+          project {
+            name
+            entityName
+          }
+          ...LightRunFragment
+        }
+      }
+      usedBy {
+        edges {
+          node {
+            project {
+              name
+              entityName
+            }
+            ...LightRunFragment
+          }
+        }
+      }
+    }
+  }
+}
+
+fragment LightRunFragment on Run {
+  id
+  name
+  projectId
+  displayName
+  tags
+  sweepName
+  state
+  group
+  jobType
+  commit
+  readOnly
+  createdAt
+  heartbeatAt
+  description
+  notes
+  historyLineCount
+  user {
+    name
+    username
+  }
+}
+"""
+
+ARTIFACT_TYPE_BY_NAME_GQL = """
+query ArtifactTypeByName($entity: String!, $project: String!, $type: String!) {
+  project(name: $project, entityName: $entity) {
+    artifactType(name: $type) {
+      ...ArtifactTypeFragment
+    }
+  }
+}
+
+fragment ArtifactTypeFragment on ArtifactType {
+  id
+  name
+  description
+  createdAt
+}
+"""
+
+PROJECT_ARTIFACT_TYPE_LIST_GQL = """
+query ProjectArtifactTypeList($entity: String!, $project: String!, $cursor: String, $perPage: Int = 50) {
+  project(name: $project, entityName: $entity) {
+    artifactTypes(after: $cursor, first: $perPage) {
+      edges {
+        node {
+          ...ArtifactTypeFragment
+        }
+      }
+      pageInfo {
+        ...PageInfoFragment
+      }
+    }
+  }
+}
+
+fragment ArtifactTypeFragment on ArtifactType {
+  id
+  name
+  description
+  createdAt
+}
+
+fragment PageInfoFragment on PageInfo {
+  endCursor
+  hasNextPage
+}
+"""
+
+ARTIFACT_COLLECTION_BY_NAME_GQL = """
+query ArtifactCollectionByName($entity: String!, $project: String!, $type: String!, $name: String!) {
+  project(name: $project, entityName: $entity) {
+    artifactType(name: $type) {
+      artifactCollection(name: $name) {
+        __typename
+        ...ArtifactCollectionFragment
+      }
+    }
+  }
+}
+
+fragment ArtifactCollectionFragment on ArtifactCollection {
+  __typename
+  id
+  name
+  description
+  createdAt
+  updatedAt
+  project {
+    name
+    entityName
+  }
+  defaultArtifactType {
+    name
+  }
+  tags {
+    edges {
+      node {
+        name
+      }
+    }
+  }
+}
+"""
+
+TYPE_ARTIFACT_COLLECTIONS_GQL = """
+query TypeArtifactCollections($entity: String!, $project: String!, $type: String!, $cursor: String, $perPage: Int = 50) {
+  project(name: $project, entityName: $entity) {
+    artifactType(name: $type) {
+      artifactCollections(after: $cursor, first: $perPage) {
+        totalCount
+        pageInfo {
+          ...PageInfoFragment
+        }
+        edges {
+          node {
+            __typename
+            ...ArtifactCollectionFragment
+          }
+        }
+      }
+    }
+  }
+}
+
+fragment ArtifactCollectionFragment on ArtifactCollection {
+  __typename
+  id
+  name
+  description
+  createdAt
+  updatedAt
+  project {
+    name
+    entityName
+  }
+  defaultArtifactType {
+    name
+  }
+  tags {
+    edges {
+      node {
+        name
+      }
+    }
+  }
+}
+
+fragment PageInfoFragment on PageInfo {
+  endCursor
+  hasNextPage
+}
+"""
+
+COLLECTION_ARTIFACTS_GQL = """
+query CollectionArtifacts($entity: String!, $project: String!, $type: String!, $collection: String!, $cursor: String, $perPage: Int = 50) {
+  project(name: $project, entityName: $entity) {
+    artifactType(name: $type) {
+      artifactCollection(name: $collection) {
+        __typename
+        artifacts(after: $cursor, first: $perPage) {
+          totalCount
+          pageInfo {
+            ...PageInfoFragment
+          }
+          edges {
+            version
+            node {
+              ...ArtifactFragment
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+fragment ArtifactFragment on Artifact {
+  id
+  artifactSequence {
+    name
+    project {
+      name
+      entityName
+    }
+  }
+  versionIndex
+  artifactType {
+    name
+  }
+  description
+  metadata
+  tags {
+    name
+  }
+  historyStep
+  state
+  size
+  digest
+  fileCount
+  createdAt
+  updatedAt
+  aliases {
+    alias
+  }
+}
+
+fragment PageInfoFragment on PageInfo {
+  endCursor
+  hasNextPage
 }
 """
 

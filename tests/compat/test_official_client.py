@@ -164,3 +164,36 @@ def test_the_official_client_reads_the_feature_list(server: LocalServer) -> None
     service = fresh._service_api  # where wandb.Api asks for features
     assert service.feature_enabled("TOTAL_COUNT_IN_FILE_CONNECTION") is True
     assert server.request_counts["ServerFeaturesQuery"] == 1
+
+
+def test_artifact_lookups_agree(official: Any, ours: Api) -> None:
+    model = f"{PROJECT}/{ours.runs(PROJECT)[1].logged_artifacts()[0].collection}"
+    for name in (f"{model}:v1", f"{model}:v0", model):
+        theirs, mine = official.artifact(name), ours.artifact(name)
+        assert (theirs.id, theirs.version, theirs.type, theirs.digest, theirs.size) == (
+            mine.id,
+            mine.version,
+            mine.type,
+            mine.digest,
+            mine.size,
+        )
+        assert official.artifact_exists(name) and ours.artifact_exists(name)
+    assert not official.artifact_exists(f"{model}:v9") and not ours.artifact_exists(f"{model}:v9")
+    assert [t.name for t in official.artifact_types(PROJECT)] == [
+        t.name for t in ours.artifact_types(PROJECT)
+    ]
+    assert (
+        official.artifact_type("model", PROJECT).name == ours.artifact_type("model", PROJECT).name
+    )
+    assert [c.name for c in official.artifact_collections(PROJECT, "model")] == [
+        c.name for c in ours.artifact_collections(PROJECT, "model")
+    ]
+    assert (
+        official.artifact_collection("model", model).id
+        == ours.artifact_collection("model", model).id
+    )
+    assert official.artifact_collection_exists(model, "model")
+    assert ours.artifact_collection_exists(model, "model")
+    assert [a.id for a in official.artifacts("model", model)] == [
+        a.id for a in ours.artifacts("model", model)
+    ]

@@ -96,6 +96,127 @@ OFFICIAL_CLIENT_OPERATIONS = [
 ]
 
 
+# W&B 0.31's artifact operations (wandb-more-ops.md section 1), each sent with the
+# fragments it uses.
+_WANDB_FRAGMENTS = {
+    "PageInfoFragment": "fragment PageInfoFragment on PageInfo { __typename endCursor hasNextPage }",
+    "TagFragment": "fragment TagFragment on Tag { __typename id name }",
+    "ArtifactAliasFragment": "fragment ArtifactAliasFragment on ArtifactAlias { __typename id alias }",
+    "ProjectInfoFragment": (
+        "fragment ProjectInfoFragment on Project { id internalId name entity { name } }"
+    ),
+    "SourceCollectionInfoFragment": (
+        "fragment SourceCollectionInfoFragment on ArtifactSequence { __typename name"
+        " project { ...ProjectInfoFragment } }"
+    ),
+    "CollectionInfoFragment": (
+        "fragment CollectionInfoFragment on ArtifactCollection { __typename name"
+        " project { ...ProjectInfoFragment } }"
+    ),
+    "ArtifactFragment": (
+        "fragment ArtifactFragment on Artifact { __typename id artifactSequence"
+        " { ...SourceCollectionInfoFragment } versionIndex artifactType { name } description"
+        " metadata ttlDurationSeconds ttlIsInherited tags { ...TagFragment } historyStep state"
+        " size digest digestAlgorithm @include(if: true) commitHash fileCount createdAt"
+        " updatedAt aliases @include(if: $includeAliases) { artifactCollection"
+        " { ...CollectionInfoFragment } ...ArtifactAliasFragment } }"
+    ),
+    "ArtifactMembershipFragment": (
+        "fragment ArtifactMembershipFragment on ArtifactCollectionMembership { __typename id"
+        " versionIndex createdAt aliases { ...ArtifactAliasFragment } artifactCollection"
+        " { ...CollectionInfoFragment } artifact { ...ArtifactFragment } }"
+    ),
+    "ArtifactCollectionFragment": (
+        "fragment ArtifactCollectionFragment on ArtifactCollection { __typename id name"
+        " description createdAt updatedAt project { ...ProjectInfoFragment }"
+        " type: defaultArtifactType { name } tags { edges { node { ...TagFragment } } } }"
+    ),
+    "ArtifactTypeFragment": (
+        "fragment ArtifactTypeFragment on ArtifactType { __typename id name description createdAt }"
+    ),
+}
+_ARTIFACT_CLOSURE = (
+    "ArtifactFragment",
+    "SourceCollectionInfoFragment",
+    "CollectionInfoFragment",
+    "ProjectInfoFragment",
+    "TagFragment",
+    "ArtifactAliasFragment",
+)
+
+
+def _wandb(text: str, *fragments: str) -> str:
+    return "\n".join([text, *(_WANDB_FRAGMENTS[name] for name in fragments)])
+
+
+OFFICIAL_CLIENT_OPERATIONS += [
+    _wandb(
+        "query ArtifactMembershipByName($entity: String!, $project: String!, $name: String!,"
+        " $includeAliases: Boolean = false) { project(name: $project, entityName: $entity)"
+        " { artifactCollectionMembership(name: $name) { ...ArtifactMembershipFragment } } }",
+        "ArtifactMembershipFragment",
+        *_ARTIFACT_CLOSURE,
+    ),
+    _wandb(
+        "query ProjectArtifacts($entity: String!, $project: String!, $type: String!,"
+        " $collection: String!, $cursor: String, $perPage: Int = 50, $order: String,"
+        " $filters: JSONString, $includeAliases: Boolean = true) { project(entityName: $entity,"
+        " name: $project) { artifactType(name: $type) { artifactCollection(name: $collection)"
+        " { __typename artifacts(after: $cursor, first: $perPage, order: $order,"
+        " filters: $filters) { totalCount pageInfo { ...PageInfoFragment } edges { version"
+        " node { ...ArtifactFragment } } } } } } }",
+        "PageInfoFragment",
+        *_ARTIFACT_CLOSURE,
+    ),
+    _wandb(
+        "query ArtifactTypeArtifactCollections($entity: String!, $project: String!,"
+        " $type: String!, $cursor: String, $perPage: Int, $filters: JSONString, $order: String)"
+        " { project(entityName: $entity, name: $project) { artifactType(name: $type)"
+        " { artifactCollections(after: $cursor first: $perPage filters: $filters order: $order)"
+        " { totalCount pageInfo { ...PageInfoFragment } edges { node { __typename"
+        " ...ArtifactCollectionFragment } } } } } }",
+        "ArtifactCollectionFragment",
+        "PageInfoFragment",
+        "ProjectInfoFragment",
+        "TagFragment",
+    ),
+    _wandb(
+        "query ProjectArtifactCollections($entity: String!, $project: String!, $cursor: String,"
+        " $perPage: Int, $filters: JSONString, $order: String) { project(entityName: $entity,"
+        " name: $project) { artifactCollections(after: $cursor first: $perPage filters: $filters"
+        " order: $order) { totalCount @include(if: true) pageInfo { ...PageInfoFragment }"
+        " edges { node { __typename ...ArtifactCollectionFragment } } } } }",
+        "ArtifactCollectionFragment",
+        "PageInfoFragment",
+        "ProjectInfoFragment",
+        "TagFragment",
+    ),
+    _wandb(
+        "query ProjectArtifactCollection($entity: String!, $project: String!, $type: String!,"
+        " $name: String!) { project(entityName: $entity, name: $project) { artifactType(name:"
+        " $type) { artifactCollection(name: $name) { __typename ...ArtifactCollectionFragment"
+        " } } } }",
+        "ArtifactCollectionFragment",
+        "ProjectInfoFragment",
+        "TagFragment",
+    ),
+    _wandb(
+        "query ProjectArtifactTypes($entity: String!, $project: String!, $cursor: String,"
+        " $perPage: Int) { project(name: $project, entityName: $entity) { artifactTypes(after:"
+        " $cursor, first: $perPage) { edges { node { ...ArtifactTypeFragment } } pageInfo"
+        " { ...PageInfoFragment } } } }",
+        "ArtifactTypeFragment",
+        "PageInfoFragment",
+    ),
+    _wandb(
+        "query ProjectArtifactType($entity: String!, $project: String!, $type: String!)"
+        " { project(entityName: $entity, name: $project) { artifactType(name: $type)"
+        " { ...ArtifactTypeFragment } } }",
+        "ArtifactTypeFragment",
+    ),
+]
+
+
 @pytest.mark.parametrize("text", OFFICIAL_CLIENT_OPERATIONS)
 def test_official_client_operations_validate(schema: GraphQLSchema, text: str) -> None:
     assert validate(schema, parse(text)) == []

@@ -69,15 +69,15 @@ def printed_pairs(capsys: pytest.CaptureFixture[str]) -> list[tuple[str, str]]:
     return list(zip(lines[::2], lines[1::2], strict=True))
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason="needs Api.artifact, issue 16")
+@pytest.mark.xfail(strict=True, raises=AttributeError, reason="needs Artifact.download, issue 16")
 def test_example_usage_artifacts(server: LocalServer) -> None:
     """003_f82fb32b95ea6ab1.txt, "Example Usage", "# Access artifacts" (`model` is the
     model a seeded run logged twice)."""
     model = f"model-{server.seeded.run_names[1]}"
     api = Api()
     # Access artifacts
-    artifact = api.artifact(f"demo/demo-project/{model}:v1")  # type: ignore[attr-defined]
-    artifact_dir = artifact.download()
+    artifact = api.artifact(f"demo/demo-project/{model}:v1")
+    artifact_dir = artifact.download()  # type: ignore[attr-defined]
 
     assert artifact.name == f"{model}:v1" and os.path.isdir(artifact_dir)
 

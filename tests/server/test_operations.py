@@ -160,5 +160,20 @@ def test_every_operation_is_answered(  # noqa: PLR0915 (a statement or two per o
         "success"
     ]
     assert run("StopRun", id=run_id)["stopRun"]["success"]
+    model = f"model-{second}"
+    found = run("ArtifactByName", **where, name=f"{model}:latest")["project"]["artifact"]
+    assert found["versionIndex"] == 1
+    lineage = run("ArtifactLineage", **where, name="training-data:v0")["project"]["artifact"]
+    assert lineage["createdBy"]["name"] == first
+    assert run("ArtifactTypeByName", **where, type="model")["project"]["artifactType"]
+    types = run("ProjectArtifactTypeList", **where)["project"]["artifactTypes"]["edges"]
+    assert [edge["node"]["name"] for edge in types] == ["dataset", "model"]
+    collection = run("ArtifactCollectionByName", **where, type="model", name=model)
+    assert collection["project"]["artifactType"]["artifactCollection"]["name"] == model
+    listed = run("TypeArtifactCollections", **where, type="dataset")["project"]["artifactType"]
+    assert listed["artifactCollections"]["totalCount"] == 1
+    versions = run("CollectionArtifacts", **where, type="model", collection=model)
+    edges = versions["project"]["artifactType"]["artifactCollection"]["artifacts"]["edges"]
+    assert [edge["version"] for edge in edges] == ["v0", "v1"]
     run("DeleteRun", id=new_id, deleteArtifacts=True)
     assert set(answered) == set(documents), set(documents) - set(answered)

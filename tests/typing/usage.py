@@ -13,6 +13,8 @@ from typing_extensions import assert_type
 from runsapi import (
     Api,
     Artifact,
+    ArtifactCollection,
+    ArtifactType,
     AuthenticationError,
     Client,
     F,
@@ -118,3 +120,23 @@ def as_with_the_official_client(api: Api) -> None:
     assert_type(runs.length, int)
     assert_type(runs.next(), Run)
     assert_type(api.runs("team/project", None, "+created_at", 50, True, False), Runs)
+
+
+def artifacts(api: Api) -> None:
+    model = api.artifact("team/project/model:latest", type="model")
+    assert_type(model, Artifact)
+    assert_type(model.qualified_name, str)
+    assert_type(model.metadata, dict[str, Any])
+    assert_type(api.artifact_exists("model:v1"), bool)
+    assert_type(api.artifact_type("model", "team/project"), ArtifactType)
+    assert_type(api.artifact_types(), Paginator[ArtifactType])
+    collection = api.artifact_collection("model", "team/project/model")
+    assert_type(collection, ArtifactCollection)
+    assert_type(collection.artifacts(tags=["best"]), Paginator[Artifact])
+    assert_type(
+        api.artifact_collections("project", "model", per_page=10), Paginator[ArtifactCollection]
+    )
+    assert_type(api.artifact_collection_exists("model", "model"), bool)
+    assert_type(api.artifacts("model", "model", 50, ["best"]), Paginator[Artifact])
+    assert_type(api.artifact_versions("model", "model"), Paginator[Artifact])
+    assert_type(api.artifact_type("model").collections()[0], ArtifactCollection)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from ariadne.types import SchemaBindable
 
-from runsapi.server._resolvers import _mutations, _query, _run, _scalars
+from runsapi.server._resolvers import _artifacts, _mutations, _query, _run, _scalars
 
 BINDABLES: tuple[SchemaBindable, ...] = (
     *_scalars.SCALARS,
     *_query.BINDABLES,
     *_run.BINDABLES,
+    *_artifacts.BINDABLES,
     *_mutations.BINDABLES,
 )

@@ -1,11 +1,10 @@
-"""Runs and what hangs off them: history, events, files and artifacts."""
+"""Runs and what hangs off them: history, events, files and the artifacts they link."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from ariadne import InterfaceType, ObjectType
+from ariadne import ObjectType
 
 from runsapi.server import _artifacts, _files, _history
 from runsapi.server._constants import HISTORY_TAIL_ROWS
@@ -13,10 +12,6 @@ from runsapi.server._context import Record, ResolveInfo, connection, context_of,
 from runsapi.server._jsontext import dumps
 
 run = ObjectType("Run")
-artifact = ObjectType("Artifact")
-artifact_sequence = ObjectType("ArtifactSequence")
-artifact_alias = ObjectType("ArtifactAlias")
-artifact_collection = InterfaceType("ArtifactCollection")
 
 
 @run.field("user")
@@ -149,49 +144,4 @@ def _input_artifacts(
     return _run_artifacts(record, info, "input", after, first)
 
 
-@artifact.field("artifactSequence")
-def _artifact_sequence(record: Record, info: ResolveInfo) -> Record:
-    return _artifacts.sequence(context_of(info).conn, record["_sequence_row"])
-
-
-@artifact.field("artifactType")
-def _artifact_type(record: Record, info: ResolveInfo) -> Record:
-    return {"name": _artifact_sequence(record, info)["_type"]}
-
-
-@artifact.field("tags")
-def _artifact_tags(record: Record, info: ResolveInfo) -> list[Record]:
-    return _artifacts.tags(context_of(info).conn, record["_row"])
-
-
-@artifact.field("aliases")
-def _artifact_aliases(record: Record, info: ResolveInfo) -> list[Record]:
-    return [
-        {**alias, "_sequence_row": record["_sequence_row"]}
-        for alias in _artifacts.aliases(context_of(info).conn, record["_row"])
-    ]
-
-
-@artifact_alias.field("artifactCollection")
-def _alias_collection(record: Record, info: ResolveInfo) -> Record:
-    return _artifacts.sequence(context_of(info).conn, record["_sequence_row"])
-
-
-@artifact_sequence.field("project")
-@artifact_collection.field("project")
-def _sequence_project(record: Record, info: ResolveInfo) -> Record | None:
-    return context_of(info).project(record["_project_row"])
-
-
-@artifact_sequence.field("latestArtifact")
-def _latest_artifact(record: Record, info: ResolveInfo) -> Record | None:
-    return _artifacts.latest_in_sequence(context_of(info).conn, record["_row"])
-
-
-@artifact_collection.type_resolver
-def _collection_type(*_: Any) -> str:
-    # Portfolios (linked collections) are not modelled: every collection is a sequence.
-    return "ArtifactSequence"
-
-
-BINDABLES = (run, artifact, artifact_sequence, artifact_alias, artifact_collection)
+BINDABLES = (run,)
