@@ -82,11 +82,6 @@ FetchPage = Callable[[str | None, int], Page[N]]
 """fetch(cursor, page_size) -> Page; cursor None means the first page."""
 
 
-def check_positive(value: int, name: str) -> int:
-    """`value`, or UsageError unless it is an int from 1 to 2**31 - 1 (GraphQL's Int)."""
-    return check_count(value, name)
-
-
 def check_limit(limit: int | None) -> int | None:
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise UsageError(f"limit must be a non-negative integer or None, got {limit!r}")
@@ -119,7 +114,7 @@ class Paginator(Generic[T]):
 
         self._fetch_items = fetch_items
         self._identity = identity
-        self.per_page = check_positive(per_page, "per_page")
+        self.per_page = check_count(per_page, "per_page")
         self.limit = check_limit(limit)
         self._what = what
         self._items: list[T] = []

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from runsapi._checks import check_count
 from runsapi._constants import DEFAULT_DOWNLOAD_WORKERS, DEFAULT_PER_PAGE
 from runsapi._exceptions import (
     NotFoundError,
@@ -20,7 +21,7 @@ from runsapi._exceptions import (
     UnsafePathError,
     UsageError,
 )
-from runsapi._pagination import Page, Paginator, check_positive, page_of
+from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import RunPath
 from runsapi._progress import progress_bar
 from runsapi._results import run_of
@@ -264,7 +265,7 @@ class Files(Paginator[File]):
         """Download every file concurrently (at most `max_workers` at once), skipping files
         already present with the same size and MD5; returns their paths in listing order.
         One unsafe name (see `safe_destination`) refuses the whole batch before any write."""
-        check_positive(max_workers, "max_workers")
+        check_count(max_workers, "max_workers")
         files = list(self)
         paths = safe_destinations(root, [file.name for file in files])
         with (

@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
+from runsapi._checks import check_count
 from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._json import encode
-from runsapi._pagination import Page, Paginator, check_positive, page_of
+from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import RunPath
 from runsapi._progress import Progress, open_progress, progress_bar
 from runsapi._results import run_of
@@ -103,7 +104,7 @@ def sampled_history(
     join: Join,
 ) -> list[Row]:
     """The rows `Run.history` returns, sorted by the x axis."""
-    check_positive(samples, "samples")
+    check_count(samples, "samples")
     wanted = check_keys(keys, x_axis=x_axis)
     if stream not in ("default", "system"):
         raise UsageError(f"stream must be 'default' or 'system', got {stream!r}")
@@ -190,7 +191,7 @@ class HistoryScan(Iterator[Row]):
         self._progress = progress
         self._bar: Progress | None = None
         self._keys = check_keys(keys, x_axis="_step")
-        self.page_size = check_positive(page_size, "page_size")
+        self.page_size = check_count(page_size, "page_size")
         for name, value in (("min_step", min_step), ("max_step", max_step)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 raise UsageError(f"{name} must be an integer or None, got {value!r}")
@@ -389,8 +390,8 @@ def runs_histories(
     operation); pages whose runs are already listed are fetched concurrently. The bar
     counts runs, out of as many as are known before fetching.
     """
-    check_positive(samples, "samples")
-    check_positive(max_workers, "max_workers")
+    check_count(samples, "samples")
+    check_count(max_workers, "max_workers")
     wanted = check_keys(keys, x_axis=x_axis)
     if wanted is not None and stream != "default":
         raise UsageError("keys can only be given with stream='default'")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -37,7 +36,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive
 
-from runsapi._shared.json_codec import loads
 from runsapi.server import _accounts, _files, _runs
 from runsapi.server._accounts import Viewer
 from runsapi.server._bodies import read_body
@@ -56,7 +54,7 @@ from runsapi.server._context import RequestContext
 from runsapi.server._documents import DocumentCache
 from runsapi.server._execution import executor_options
 from runsapi.server._faults import Fault, FaultQueue
-from runsapi.server._jsontext import response_json
+from runsapi.server._jsontext import loads_value, response_json
 from runsapi.server._limits import check_limits
 from runsapi.server._schema import executable_schema
 from runsapi.server._stats import RequestCounter, operation_name
@@ -231,8 +229,8 @@ def _routes(state: AppState) -> list[Route]:
         if body is None:
             return _too_large(MAX_REQUEST_BYTES)
         try:
-            payload = loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
+            payload = loads_value(body, what="the request body")
+        except ValueError:
             payload = None
         operation = operation_name(payload)
         state.counter.record(operation)
@@ -293,8 +291,8 @@ def _routes(state: AppState) -> list[Route]:
         if body is None:
             return _too_large(MAX_REQUEST_BYTES)
         try:
-            state.faults.add(Fault.from_json(json.loads(body)))
-        except (ValueError, RecursionError) as exc:
+            state.faults.add(Fault.from_json(loads_value(body, what="a fault")))
+        except ValueError as exc:
             return _error(400, str(exc))
         return _json(200, {"ok": True})
 

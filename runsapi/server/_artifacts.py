@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from runsapi.server._ids import decode_row_cursor, encode_cursor, encode_id
+from runsapi.server._ids import decode_row_cursor, encode_id, row_page
 from runsapi.server._jsontext import dumps
 from runsapi.server._time import now
 
@@ -62,8 +62,7 @@ def list_run_artifacts(
     (total,) = conn.execute(
         "SELECT count(*) FROM run_artifacts WHERE run_id = ? AND direction = ?", (run_id, direction)
     ).fetchone()
-    page = [(_record(row), encode_cursor(row[0])) for row in rows[:first]]
-    return page, len(rows) > first, int(total)
+    return (*row_page(rows, first, _record), int(total))
 
 
 _SEQUENCE_COLUMNS = (
@@ -126,8 +125,7 @@ def list_sequences(
         f"SELECT count(*) FROM artifact_sequences WHERE {where}",
         (project_id, type_name, type_name),
     ).fetchone()
-    page = [(_sequence_record(row), encode_cursor(row[0])) for row in rows[:first]]
-    return page, len(rows) > first, int(total)
+    return (*row_page(rows, first, _sequence_record), int(total))
 
 
 _TYPE_QUERY = (
@@ -166,8 +164,7 @@ def list_artifact_types(
         " ORDER BY min(artifact_sequences.id) LIMIT ?",
         (project_id, decode_row_cursor(after), first + 1),
     ).fetchall()
-    page = [(_type_record(row, project_id), encode_cursor(row[0])) for row in rows[:first]]
-    return page, len(rows) > first
+    return row_page(rows, first, lambda row: _type_record(row, project_id))
 
 
 def artifact_by_alias(
@@ -201,8 +198,7 @@ def list_versions(
     (total,) = conn.execute(
         f"SELECT count(*) FROM artifacts WHERE {where}", (sequence_id, state, state)
     ).fetchone()
-    page = [(_record(row), encode_cursor(row[0])) for row in rows[:first]]
-    return page, len(rows) > first, int(total)
+    return (*row_page(rows, first, _record), int(total))
 
 
 def linked_runs(conn: sqlite3.Connection, artifact_id: int, direction: str) -> list[int]:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from runsapi.server._ids import decode_row_cursor, encode_cursor, encode_id
+from runsapi.server._ids import decode_row_cursor, encode_id, row_page
 from runsapi.server._store import Store
 from runsapi.server._time import now
 
@@ -71,8 +71,7 @@ def list_files(
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM files WHERE {where} ORDER BY id LIMIT ?", [*params, first + 1]
     ).fetchall()
-    page = [(_record(row, url_prefix), encode_cursor(row[0])) for row in rows[:first]]
-    return page, len(rows) > first
+    return row_page(rows, first, lambda row: _record(row, url_prefix))
 
 
 def files_by_name(

@@ -9,7 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 
 class BadIdError(ValueError):
@@ -51,3 +54,12 @@ def decode_row_cursor(cursor: str | None) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise BadIdError(f"invalid cursor: {cursor!r}")
     return value
+
+
+def row_page(
+    rows: Sequence[tuple[Any, ...]], first: int, record: Callable[[tuple[Any, ...]], _T]
+) -> tuple[list[tuple[_T, str]], bool]:
+    """A page of a connection paged by row id: `rows` were read ordered by their id
+    (column 0) with `LIMIT first + 1`; (record, cursor) of the first `first`, and whether
+    more follow."""
+    return [(record(row), encode_cursor(row[0])) for row in rows[:first]], len(rows) > first

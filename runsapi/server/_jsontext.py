@@ -63,7 +63,7 @@ def dumps_queryable(value: Any) -> str:
     return json.dumps(queryable(value), separators=(",", ":"), allow_nan=False)
 
 
-def loads_value(text: str, *, what: str) -> Any:
+def loads_value(text: str | bytes, *, what: str) -> Any:
     """Decode a client's JSON text; ValueError naming `what` if it is not JSON or is
     nested too deeply to decode."""
     try:

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from runsapi.server._ids import decode_row_cursor, encode_cursor, encode_id
+from runsapi.server._ids import decode_row_cursor, encode_id, row_page
 from runsapi.server._time import now
 
 ProjectRecord = dict[str, Any]
@@ -78,7 +78,7 @@ def list_project_ids(
         "SELECT id FROM projects WHERE entity_id = ? AND id > ? ORDER BY id LIMIT ?",
         (entity, decode_row_cursor(after), first + 1),
     ).fetchall()
-    return [(row_id, encode_cursor(row_id)) for (row_id,) in rows[:first]], len(rows) > first
+    return row_page(rows, first, lambda row: int(row[0]))
 
 
 def update_project(conn: sqlite3.Connection, project_id: int, fields: Mapping[str, Any]) -> None:
