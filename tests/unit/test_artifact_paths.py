@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from runsapi import Api, InvalidPathError
 from runsapi._paths import ArtifactPath, parse_artifact_path
-from tests.unit.test_validation import API_KEY, refuse_requests
+from tests.support.offline import offline_api
 
 
 def parse(name: str) -> ArtifactPath:
@@ -42,21 +41,13 @@ def test_malformed_names_name_the_accepted_forms(name: str) -> None:
 
 
 def test_the_project_defaults_to_uncategorized_as_in_the_official_client() -> None:
-    with Api(
-        {"base_url": "http://127.0.0.1:1", "entity": "e"},
-        api_key=API_KEY,
-        transport=httpx.MockTransport(refuse_requests),
-    ) as api:
+    with offline_api({"base_url": "http://127.0.0.1:1", "entity": "e"}) as api:
         assert api._artifact_path("model") == ArtifactPath("e", "uncategorized", "model", "latest")
 
 
 @pytest.fixture
 def api() -> Iterator[Api]:
-    with Api(
-        {"base_url": "http://127.0.0.1:1", "entity": "e", "project": "p"},
-        api_key=API_KEY,
-        transport=httpx.MockTransport(refuse_requests),
-    ) as client:
+    with offline_api() as client:
         yield client
 
 

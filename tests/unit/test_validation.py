@@ -19,21 +19,12 @@ from runsapi import (
     UsageError,
 )
 from runsapi._filters import MAX_FILTER_DEPTH
-
-API_KEY = "k" * 40
-
-
-def refuse_requests(request: httpx.Request) -> httpx.Response:
-    pytest.fail(f"no request should be sent, but got {request.method} {request.url}")
+from tests.support.offline import API_KEY, offline_api, refuse_requests
 
 
 @pytest.fixture
 def api() -> Iterator[Api]:
-    with Api(
-        {"base_url": "http://127.0.0.1:1", "entity": "e", "project": "p"},
-        api_key=API_KEY,
-        transport=httpx.MockTransport(refuse_requests),
-    ) as client:
+    with offline_api() as client:
         yield client
 
 
