@@ -49,10 +49,13 @@ from runsapi._paths import ProjectPath, ReportPath, RunPath, SweepPath
 from runsapi._retry import NO_RETRIES, RetryPolicy
 from runsapi._session import Client
 from runsapi._shared.changes import Change
+from runsapi._shared.manifest import ManifestEntry
 from runsapi._tracked import Summary, TrackedDict
 from runsapi._types import NOT_GIVEN, NotGiven
 from runsapi._version import __version__
 from runsapi.api import Api, Project, Viewer
+from runsapi.artifact_draft import ArtifactDraft
+from runsapi.artifact_files import ArtifactFile
 from runsapi.artifacts import Artifact, ArtifactCollection, ArtifactType
 from runsapi.files import File, Files
 from runsapi.history import HistoryScan
@@ -68,6 +71,8 @@ __all__ = [
     "Api",
     "Artifact",
     "ArtifactCollection",
+    "ArtifactDraft",
+    "ArtifactFile",
     "ArtifactType",
     "AuthenticationError",
     "BadRequestError",
@@ -89,6 +94,7 @@ __all__ = [
     "InvalidOrderError",
     "InvalidPathError",
     "InvalidValueError",
+    "ManifestEntry",
     "NotFoundError",
     "NotGiven",
     "NotSupportedError",

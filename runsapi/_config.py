@@ -27,7 +27,9 @@ from runsapi._constants import (
     DEFAULT_BASE_URL,
     ENV_API_KEY,
     ENV_APP_URL,
+    ENV_ARTIFACT_DIR,
     ENV_BASE_URL,
+    ENV_CACHE_DIR,
     ENV_CONFIG_DIR,
     ENV_ENTITY,
     ENV_PROJECT,
@@ -55,6 +57,12 @@ class Settings:
     """Where the web UI lives, for `run.url`."""
     timeout: httpx.Timeout
     retry_policy: RetryPolicy
+    cache_dir: Path
+    """W&B's cache (`$WANDB_CACHE_DIR`, else `~/.cache/wandb`): artifact downloads keep
+    their content under `artifacts/obj/md5/`, where the official client looks too."""
+    artifact_dir: Path
+    """Where `Artifact.download()` writes by default (`$WANDB_ARTIFACT_DIR`, else
+    `./artifacts`)."""
 
     @property
     def graphql_url(self) -> str:
@@ -103,6 +111,10 @@ def resolve_settings(
         ),
         timeout=to_timeout(timeout),
         retry_policy=policy,
+        cache_dir=_expand(env[ENV_CACHE_DIR], env)
+        if env.get(ENV_CACHE_DIR)
+        else _home(env) / ".cache/wandb",
+        artifact_dir=_expand(env.get(ENV_ARTIFACT_DIR) or "artifacts", env),
     )
 
 

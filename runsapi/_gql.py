@@ -14,8 +14,19 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 import httpx
 import pydantic
+from runsapi_generated.artifact_lineage import ArtifactLineageProjectArtifact as ArtifactLineageData
 from runsapi_generated.client import GeneratedClient
+from runsapi_generated.create_artifact_manifest import (
+    CreateArtifactManifestCreateArtifactManifestArtifactManifest as CreatedManifestData,
+)
+from runsapi_generated.enums import (
+    ArtifactDigestAlgorithm,
+    ArtifactManifestType,
+    ArtifactState,
+    ArtifactStorageLayout,
+)
 from runsapi_generated.fragments import ArtifactCollectionFragment as ArtifactCollectionData
+from runsapi_generated.fragments import ArtifactFileFragment as ArtifactFileData
 from runsapi_generated.fragments import ArtifactFragment as ArtifactData
 from runsapi_generated.fragments import ArtifactTypeFragment as ArtifactTypeData
 from runsapi_generated.fragments import FileFragment as FileData
@@ -23,7 +34,20 @@ from runsapi_generated.fragments import FullRunFragment as FullRun
 from runsapi_generated.fragments import LightRunFragment as LightRun
 from runsapi_generated.fragments import ProjectFragment as ProjectData
 from runsapi_generated.fragments import UserFragment as UserData
-from runsapi_generated.input_types import RunChangeInput, UpdateRunStateInput
+from runsapi_generated.input_types import (
+    AddAliasesInput,
+    ArtifactAliasInput,
+    ArtifactCollectionAliasInput,
+    CreateArtifactFilesInput,
+    CreateArtifactFileSpecInput,
+    CreateArtifactInput,
+    CreateArtifactManifestInput,
+    DeleteAliasesInput,
+    RunChangeInput,
+    TagInput,
+    UpdateArtifactInput,
+    UpdateRunStateInput,
+)
 
 from runsapi._config import Settings
 from runsapi._constants import OPERATION_EXTENSION, OPERATION_HEADER
@@ -48,15 +72,32 @@ from runsapi._transport import (
 from runsapi._types import NOT_GIVEN, NotGiven
 
 __all__ = [
+    "AddAliasesInput",
+    "ArtifactAliasInput",
+    "ArtifactCollectionAliasInput",
     "ArtifactCollectionData",
     "ArtifactData",
+    "ArtifactDigestAlgorithm",
+    "ArtifactFileData",
+    "ArtifactLineageData",
+    "ArtifactManifestType",
+    "ArtifactState",
+    "ArtifactStorageLayout",
     "ArtifactTypeData",
+    "CreateArtifactFileSpecInput",
+    "CreateArtifactFilesInput",
+    "CreateArtifactInput",
+    "CreateArtifactManifestInput",
+    "CreatedManifestData",
+    "DeleteAliasesInput",
     "FileData",
     "FullRun",
     "GraphQLClient",
     "LightRun",
     "ProjectData",
     "RunChangeInput",
+    "TagInput",
+    "UpdateArtifactInput",
     "UpdateRunStateInput",
     "UserData",
     "connect",
@@ -198,14 +239,24 @@ class GraphQLClient(GeneratedClient):
     # The operations, one line per method of GeneratedClient (one per operation in queries/).
     # A new operation is wired here by hand: tests/contract/test_generated_boundary.py fails
     # on one that is missing, stale or mapped to another operation's method.
+    add_artifact_aliases = _mapped(GeneratedClient.add_artifact_aliases)
+    artifact_by_id = _mapped(GeneratedClient.artifact_by_id)
     artifact_by_name = _mapped(GeneratedClient.artifact_by_name)
     artifact_collection_by_name = _mapped(GeneratedClient.artifact_collection_by_name)
+    artifact_files = _mapped(GeneratedClient.artifact_files)
     artifact_lineage = _mapped(GeneratedClient.artifact_lineage)
+    artifact_manifest_url = _mapped(GeneratedClient.artifact_manifest_url)
     artifact_type_by_name = _mapped(GeneratedClient.artifact_type_by_name)
     collection_artifacts = _mapped(GeneratedClient.collection_artifacts)
+    commit_artifact = _mapped(GeneratedClient.commit_artifact)
+    create_artifact = _mapped(GeneratedClient.create_artifact)
+    create_artifact_files = _mapped(GeneratedClient.create_artifact_files)
+    create_artifact_manifest = _mapped(GeneratedClient.create_artifact_manifest)
     create_project = _mapped(GeneratedClient.create_project)
     create_run = _mapped(GeneratedClient.create_run)
     create_run_files = _mapped(GeneratedClient.create_run_files)
+    delete_artifact = _mapped(GeneratedClient.delete_artifact)
+    delete_artifact_aliases = _mapped(GeneratedClient.delete_artifact_aliases)
     delete_files = _mapped(GeneratedClient.delete_files)
     delete_run = _mapped(GeneratedClient.delete_run)
     get_default_entity = _mapped(GeneratedClient.get_default_entity)
@@ -218,8 +269,8 @@ class GraphQLClient(GeneratedClient):
     get_runs_full = _mapped(GeneratedClient.get_runs_full)
     get_viewer = _mapped(GeneratedClient.get_viewer)
     mark_run_files_uploaded = _mapped(GeneratedClient.mark_run_files_uploaded)
-    project_artifact_type_list = _mapped(GeneratedClient.project_artifact_type_list)
     merge_run_changes = _mapped(GeneratedClient.merge_run_changes)
+    project_artifact_type_list = _mapped(GeneratedClient.project_artifact_type_list)
     run_events = _mapped(GeneratedClient.run_events)
     run_files = _mapped(GeneratedClient.run_files)
     run_history_keys = _mapped(GeneratedClient.run_history_keys)
@@ -231,6 +282,7 @@ class GraphQLClient(GeneratedClient):
     server_features_query = _mapped(GeneratedClient.server_features_query)
     stop_run = _mapped(GeneratedClient.stop_run)
     type_artifact_collections = _mapped(GeneratedClient.type_artifact_collections)
+    update_artifact = _mapped(GeneratedClient.update_artifact)
     update_run = _mapped(GeneratedClient.update_run)
     update_run_state = _mapped(GeneratedClient.update_run_state)
     use_artifact = _mapped(GeneratedClient.use_artifact)

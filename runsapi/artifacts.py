@@ -1,26 +1,43 @@
-"""Artifacts: versions, their collections (sequences) and types, and looking them up.
-
-Metadata only for now: an artifact's files, downloads and logging come with the rest of
-issue 16.
-"""
+"""Artifacts: versions, their collections (sequences) and types, and looking them up."""
 
 from __future__ import annotations
 
+import os
+import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runsapi._exceptions import NotFoundError
-from runsapi._json import decode_object
+from runsapi._constants import DEFAULT_DOWNLOAD_WORKERS
+from runsapi._exceptions import NotFoundError, UsageError
+from runsapi._json import decode_object, encode
 from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import ArtifactPath, ProjectPath, RunPath
 from runsapi._results import run_of
 from runsapi._time import as_utc
+from runsapi.artifact_files import (
+    FILES_PER_PAGE,
+    ArtifactFile,
+    VersionAddress,
+    download_version,
+    list_files,
+)
 
 if TYPE_CHECKING:
-    from runsapi._gql import ArtifactCollectionData, ArtifactData, ArtifactTypeData
+    from runsapi._gql import (
+        ArtifactCollectionData,
+        ArtifactData,
+        ArtifactLineageData,
+        ArtifactTypeData,
+    )
     from runsapi._session import Session as _Session
+    from runsapi.run import Run
+
+# `v3`: the alias every version has, set by the server and never by users.
+_VERSION_ALIAS = re.compile(r"^v\d+$")
 
 
 def _when(value: datetime | None) -> datetime:
@@ -29,57 +46,279 @@ def _when(value: datetime | None) -> datetime:
     return moment
 
 
-@dataclass(frozen=True)
-class Artifact:
-    """An artifact version: `collection:vN` of a project."""
+def _check_labels(values: object, what: str) -> list[str]:
+    if isinstance(values, str) or not isinstance(values, (list, tuple)):
+        raise UsageError(f"{what} must be a list of strings, got {values!r}")
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            raise UsageError(f"{what} must be non-empty strings, got {value!r}")
+    return list(dict.fromkeys(values))
 
-    id: str
-    name: str
-    """`collection:vN`."""
-    collection: str
-    type: str
-    version: str
-    """`vN`."""
-    aliases: tuple[str, ...]
-    tags: tuple[str, ...]
-    size: int
-    digest: str
-    state: str
-    description: str | None
-    metadata: dict[str, Any]
-    created_at: datetime
-    file_count: int
-    entity: str | None
-    project: str | None
+
+def check_aliases(aliases: object) -> list[str]:
+    """Aliases users may set: strings, none of them a version (`v3`) alias."""
+    checked = _check_labels(aliases, "aliases")
+    reserved = [alias for alias in checked if _VERSION_ALIAS.match(alias)]
+    if reserved:
+        raise UsageError(f"aliases {reserved} are version numbers, which the server assigns")
+    return checked
+
+
+def check_tags(tags: object) -> list[str]:
+    return _check_labels(tags, "tags")
+
+
+class Artifact:
+    """An artifact version: `collection:vN` of a project.
+
+    `description`, `metadata`, `aliases` and `tags` can be edited and are saved by
+    `save()`; `download()` fetches the files, `logged_by()`/`used_by()` give the lineage.
+    """
+
+    def __init__(self, session: _Session, data: ArtifactData) -> None:
+        self._session = session
+        self._lock = threading.RLock()
+        self._set(data)
+
+    def _set(self, data: ArtifactData) -> None:
+        with self._lock:
+            self._data = data
+            self.description: str | None = data.description
+            self.metadata: dict[str, Any] = decode_object(
+                data.metadata, what=f"metadata of artifact {self.name}"
+            )
+            self.aliases: list[str] = self._saved_aliases()
+            """The version's aliases other than its version (`latest`, `best`, ...)."""
+            self.tags: list[str] = self._saved_tags()
+
+    def _saved_aliases(self) -> list[str]:
+        return [a.alias for a in self._data.aliases if not _VERSION_ALIAS.match(a.alias)]
+
+    def _saved_tags(self) -> list[str]:
+        return [tag.name for tag in self._data.tags]
+
+    @property
+    def id(self) -> str:
+        return self._data.id
+
+    @property
+    def collection(self) -> str:
+        return self._data.artifact_sequence.name
+
+    @property
+    def version(self) -> str:
+        """`vN` (`pending` before the version is committed)."""
+        index = self._data.version_index
+        return f"v{index}" if index is not None else "pending"
+
+    @property
+    def name(self) -> str:
+        """`collection:vN`."""
+        return f"{self.collection}:{self.version}"
+
+    @property
+    def type(self) -> str:
+        return self._data.artifact_type.name
+
+    @property
+    def entity(self) -> str:
+        project = self._data.artifact_sequence.project
+        return project.entity_name if project else ""
+
+    @property
+    def project(self) -> str:
+        project = self._data.artifact_sequence.project
+        return project.name if project else ""
 
     @property
     def qualified_name(self) -> str:
         """`entity/project/collection:vN`."""
         return f"{self.entity}/{self.project}/{self.name}"
 
-    @classmethod
-    def _from(cls, data: ArtifactData) -> Artifact:
-        collection = data.artifact_sequence.name
-        version = f"v{data.version_index}" if data.version_index is not None else "latest"
-        project = data.artifact_sequence.project
-        return cls(
-            id=data.id,
-            name=f"{collection}:{version}",
-            collection=collection,
-            type=data.artifact_type.name,
-            version=version,
-            aliases=tuple(alias.alias for alias in data.aliases),
-            tags=tuple(tag.name for tag in data.tags),
-            size=data.size,
-            digest=data.digest,
-            state=data.state.value,
-            description=data.description,
-            metadata=decode_object(data.metadata, what=f"metadata of artifact {collection}"),
-            created_at=_when(data.created_at),
-            file_count=data.file_count,
-            entity=project.entity_name if project else None,
-            project=project.name if project else None,
+    @property
+    def size(self) -> int:
+        """Bytes of its stored files."""
+        return self._data.size
+
+    @property
+    def digest(self) -> str:
+        """W&B's manifest digest: equal digests, equal contents."""
+        return self._data.digest
+
+    @property
+    def state(self) -> str:
+        """`COMMITTED`, `PENDING` or `DELETED`."""
+        return self._data.state.value
+
+    @property
+    def file_count(self) -> int:
+        return self._data.file_count
+
+    @property
+    def history_step(self) -> int | None:
+        return self._data.history_step
+
+    @property
+    def created_at(self) -> datetime:
+        return _when(self._data.created_at)
+
+    @property
+    def updated_at(self) -> datetime:
+        return as_utc(self._data.updated_at) or self.created_at
+
+    def __repr__(self) -> str:
+        return f"<Artifact {self.qualified_name} ({self.type})>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Artifact) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    # -- files --------------------------------------------------------------------------
+
+    def _address(self) -> VersionAddress:
+        return VersionAddress(self.id, self.entity, self.project, self.collection, self.version)
+
+    def files(
+        self, names: Sequence[str] | None = None, per_page: int = FILES_PER_PAGE
+    ) -> Paginator[ArtifactFile]:
+        """The stored files (only `names`, when given), in path order."""
+        return list_files(self._session, self._address(), names=names, per_page=per_page)
+
+    def file(self, name: str) -> ArtifactFile:
+        """The stored file at path `name`."""
+        for found in self.files(names=[name]):
+            return found
+        raise NotFoundError(f"artifact {self.qualified_name} has no file {name!r}", path=name)
+
+    def download(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        path_prefix: str | None = None,
+        *,
+        skip_cache: bool = False,
+        allow_missing_references: bool = False,
+        max_workers: int = DEFAULT_DOWNLOAD_WORKERS,
+        progress: bool | None = None,
+    ) -> str:
+        """Download the files (those under `path_prefix`) into `root` (default
+        `./artifacts/<collection>:<version>`) and return its path.
+
+        Files already there with the right content are kept, the rest come from the
+        shared cache or the server, each checked against the manifest's MD5 before it is
+        renamed into place; `file://` and `http(s)://` references are fetched too.
+        """
+        target = Path(root) if root is not None else self._default_root()
+        download_version(
+            self._session,
+            self._address(),
+            target,
+            path_prefix=path_prefix,
+            skip_cache=skip_cache,
+            allow_missing_references=allow_missing_references,
+            max_workers=max_workers,
+            progress=progress,
         )
+        return str(target)
+
+    def _default_root(self) -> Path:
+        # `:` is not allowed in Windows file names.
+        name = self.name.replace(":", "-") if os.name == "nt" else self.name
+        return self._session.settings.artifact_dir / name
+
+    # -- lineage ------------------------------------------------------------------------
+
+    def logged_by(self) -> Run | None:
+        """The run that logged this version (None when no run did)."""
+        # Imported here: run.py imports this module (a run lists its artifacts).
+        from runsapi.run import Run  # noqa: PLC0415
+
+        creator = self._lineage().created_by
+        if creator is None or creator.typename__ != "Run" or creator.project is None:
+            return None
+        where = ProjectPath(creator.project.entity_name, creator.project.name)
+        return Run(self._session, where, creator)
+
+    def used_by(self) -> list[Run]:
+        """The runs that declared this version an input."""
+        from runsapi.run import Run  # noqa: PLC0415 (see logged_by)
+
+        return [
+            Run(self._session, ProjectPath(node.project.entity_name, node.project.name), node)
+            for edge in self._lineage().used_by.edges
+            if (node := edge.node).project is not None
+        ]
+
+    def _lineage(self) -> ArtifactLineageData:
+        found = self._session.gql.artifact_lineage(
+            entity=self.entity, project=self.project, name=self.name
+        ).project
+        if found is None or found.artifact is None:
+            raise NotFoundError(f"artifact {self.qualified_name} not found")
+        return found.artifact
+
+    # -- changes ------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Save edits of `description`, `metadata`, `aliases` and `tags` (checked before
+        any request), then adopt what the server holds."""
+        from runsapi._gql import (  # noqa: PLC0415 (loaded with the first Api)
+            AddAliasesInput,
+            ArtifactCollectionAliasInput,
+            DeleteAliasesInput,
+            TagInput,
+            UpdateArtifactInput,
+        )
+
+        with self._lock:
+            aliases = check_aliases(self.aliases)
+            tags = check_tags(self.tags)
+            if self.description is not None and not isinstance(self.description, str):
+                raise UsageError(f"description must be a string or None: {self.description!r}")
+            metadata = encode(self.metadata)
+            gql = self._session.gql
+
+            def collection_aliases(names: list[str]) -> list[ArtifactCollectionAliasInput]:
+                return [
+                    ArtifactCollectionAliasInput(
+                        alias=name,
+                        artifactCollectionName=self.collection,
+                        entityName=self.entity,
+                        projectName=self.project,
+                    )
+                    for name in names
+                ]
+
+            saved = self._saved_aliases()
+            added = [alias for alias in aliases if alias not in saved]
+            removed = [alias for alias in saved if alias not in aliases]
+            if added:
+                gql.add_artifact_aliases(
+                    AddAliasesInput(artifactID=self.id, aliases=collection_aliases(added))
+                )
+            if removed:
+                gql.delete_artifact_aliases(
+                    DeleteAliasesInput(artifactID=self.id, aliases=collection_aliases(removed))
+                )
+            saved_tags = self._saved_tags()
+            updated = gql.update_artifact(
+                UpdateArtifactInput(
+                    artifactID=self.id,
+                    description=self.description,
+                    metadata=metadata,
+                    tagsToAdd=[TagInput(tagName=tag) for tag in tags if tag not in saved_tags],
+                    tagsToDelete=[TagInput(tagName=tag) for tag in saved_tags if tag not in tags],
+                )
+            ).update_artifact
+            if updated is None:
+                raise NotFoundError(f"artifact {self.qualified_name} not found")
+            self._set(updated.artifact)
+
+    def delete(self, delete_aliases: bool = False) -> None:
+        """Delete this version. One holding aliases other than `latest` is refused by the
+        server unless `delete_aliases`."""
+        self._session.gql.delete_artifact(id=self.id, delete_aliases=delete_aliases)
 
 
 @dataclass(frozen=True)
@@ -170,7 +409,7 @@ def find_artifact(session: _Session, path: ArtifactPath, type: str | None = None
     ).project
     if found is None or found.artifact is None:
         raise NotFoundError(f"artifact {path} not found", path=str(path))
-    artifact = Artifact._from(found.artifact)
+    artifact = Artifact(session, found.artifact)
     if type is not None and artifact.type != type:
         raise NotFoundError(
             f"artifact {path} is of type {artifact.type!r}, not {type!r}", path=str(path)
@@ -280,7 +519,7 @@ def list_versions(
         return page_of(listed, total=0 if listed is None else total)
 
     def convert(nodes: Sequence[ArtifactData]) -> list[Artifact]:
-        found = [Artifact._from(node) for node in nodes]
+        found = [Artifact(session, node) for node in nodes]
         return [artifact for artifact in found if wanted <= set(artifact.tags)]
 
     return Paginator(
@@ -310,7 +549,7 @@ def run_artifacts(
 
     return Paginator(
         fetch=fetch,
-        convert=lambda nodes: [Artifact._from(node) for node in nodes],
+        convert=lambda nodes: [Artifact(session, node) for node in nodes],
         identity=lambda artifact: artifact.id,
         per_page=per_page,
         what="artifacts",

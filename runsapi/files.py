@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import re
 import tempfile
@@ -25,6 +23,7 @@ from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import RunPath
 from runsapi._progress import progress_bar
 from runsapi._results import run_of
+from runsapi._shared.manifest import md5_base64_of
 from runsapi._time import as_utc
 
 if TYPE_CHECKING:
@@ -86,11 +85,8 @@ def safe_destinations(root: str | os.PathLike[str], names: Sequence[str]) -> lis
 
 
 def _md5_base64(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return base64.b64encode(digest.digest()).decode()
+        return md5_base64_of(handle)
 
 
 class File:
@@ -293,6 +289,16 @@ def upload_name(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> s
     return "/".join(part for part in parts if part != "/")
 
 
+def absolute_url(session: Session, url: str) -> str:
+    """An upload or download URL the server gave, made absolute (it may give a path)."""
+    return session.settings.base_url + url if url.startswith("/") else url
+
+
+def upload_headers(headers: Sequence[str]) -> dict[str, str]:
+    """The headers W&B sends with an upload, from its `Name:Value` strings."""
+    return dict(header.split(":", 1) for header in headers if ":" in header)
+
+
 def upload_file(
     session: Session,
     run: RunPath,
@@ -320,11 +326,8 @@ def upload_file(
         raise ResponseValidationError(
             f"no upload URL for {name}", operation="CreateRunFiles", error=None
         )
-    url = target.upload_url
-    if url.startswith("/"):
-        url = session.settings.base_url + url
-    headers = dict(header.split(":", 1) for header in created.upload_headers if ":" in header)
-    gql.upload(url, source.read_bytes(), headers)
+    url = absolute_url(session, target.upload_url)
+    gql.upload(url, source.read_bytes(), upload_headers(created.upload_headers))
     gql.mark_run_files_uploaded(run.entity, run.project, run.run_id, files=[name])
     found = list(Files(session, run, project_id=project_id, names=[name]))
     if not found:

@@ -17,19 +17,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeGuard, overload
 
-from runsapi._checks import check_seconds
-from runsapi._constants import DEFAULT_ARTIFACTS_PER_PAGE, DEFAULT_PER_PAGE
+from runsapi._artifact_upload import create_version, log_draft
+from runsapi._checks import check_count, check_seconds
+from runsapi._constants import (
+    DEFAULT_ARTIFACTS_PER_PAGE,
+    DEFAULT_DOWNLOAD_WORKERS,
+    DEFAULT_PER_PAGE,
+)
 from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._features import MERGE_RUN_CHANGES
 from runsapi._frames import flatten
 from runsapi._json import decode_object, encode
-from runsapi._paths import ProjectPath, RunPath
+from runsapi._paths import ProjectPath, RunPath, parse_artifact_path
 from runsapi._results import run_of
 from runsapi._shared.changes import DELETED, Change, apply_changes
 from runsapi._shared.json_codec import unwrap_config, unwrap_value, wrap_config
 from runsapi._time import as_utc
 from runsapi._tracked import Summary, TrackedDict
-from runsapi.artifacts import Artifact, run_artifacts
+from runsapi.artifact_draft import ArtifactDraft
+from runsapi.artifacts import Artifact, check_aliases, check_tags, find_artifact, run_artifacts
 from runsapi.files import File, Files, upload_file
 from runsapi.history import (
     HistoryScan,
@@ -432,14 +438,67 @@ class Run:
         """Artifact versions this run declared as inputs."""
         return run_artifacts(self._session, self.run_path, used=True, per_page=per_page)
 
-    def use_artifact(self, artifact: Artifact, use_as: str | None = None) -> Artifact:
-        """Declare `artifact` an input of this run."""
+    def use_artifact(self, artifact: Artifact | str, use_as: str | None = None) -> Artifact:
+        """Declare an artifact version an input of this run: an `Artifact`, or a name
+        (`[[entity/]project/]collection[:alias]`, relative to this run's project)."""
+        if isinstance(artifact, str):
+            path = parse_artifact_path(
+                artifact, entity=lambda: self.entity, project=lambda: self.project
+            )
+            artifact = find_artifact(self._session, path)
         result = self._session.gql.use_artifact(
             self.entity, self.project, self.id, artifact_id=artifact.id, used_as=use_as
         )
         if result.use_artifact is None:
             raise NotFoundError(f"could not use artifact {artifact.name} in {self.path_str}")
-        return Artifact._from(result.use_artifact.artifact)
+        return Artifact(self._session, result.use_artifact.artifact)
+
+    def log_artifact(
+        self,
+        artifact: Artifact | ArtifactDraft,
+        aliases: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        *,
+        max_workers: int = DEFAULT_DOWNLOAD_WORKERS,
+    ) -> Artifact:
+        """Declare an artifact an output of this run and return the version.
+
+        An `ArtifactDraft` is uploaded as a new version of its collection (at most
+        `max_workers` files at once; content the server already stores is not sent
+        again, and a draft identical to an existing version becomes that version). An
+        `Artifact` of this run's project is linked as is. `aliases` are added (with
+        `latest`), as are `tags`; both are checked before any request.
+        """
+        checked_aliases = check_aliases(list(aliases or []))
+        checked_tags = check_tags(list(tags or []))
+        check_count(max_workers, "max_workers")
+        if isinstance(artifact, ArtifactDraft):
+            data = log_draft(
+                self._session,
+                self.run_path,
+                artifact,
+                aliases=checked_aliases,
+                tags=checked_tags,
+                max_workers=max_workers,
+            )
+            return Artifact(self._session, data)
+        if (artifact.entity, artifact.project) != (self.entity, self.project):
+            raise UsageError(
+                f"artifact {artifact.qualified_name} is not in {self.entity}/{self.project},"
+                f" the project of run {self.path_str}"
+            )
+        data = create_version(
+            self._session,
+            self.run_path,
+            collection=artifact.collection,
+            type_name=artifact.type,
+            digest=artifact.digest,
+            description=None,
+            metadata=None,
+            aliases=checked_aliases,
+            tags=checked_tags,
+        )
+        return Artifact(self._session, data)
 
     # -- loading ------------------------------------------------------------------------
 

@@ -3,16 +3,26 @@
 
 from typing import Any, Optional, Union
 
+from .add_artifact_aliases import AddArtifactAliases
+from .artifact_by_id import ArtifactById
 from .artifact_by_name import ArtifactByName
 from .artifact_collection_by_name import ArtifactCollectionByName
+from .artifact_files import ArtifactFiles
 from .artifact_lineage import ArtifactLineage
+from .artifact_manifest_url import ArtifactManifestUrl
 from .artifact_type_by_name import ArtifactTypeByName
 from .base_client import BaseClient
 from .base_model import UNSET, UnsetType
 from .collection_artifacts import CollectionArtifacts
+from .commit_artifact import CommitArtifact
+from .create_artifact import CreateArtifact
+from .create_artifact_files import CreateArtifactFiles
+from .create_artifact_manifest import CreateArtifactManifest
 from .create_project import CreateProject
 from .create_run import CreateRun
 from .create_run_files import CreateRunFiles
+from .delete_artifact import DeleteArtifact
+from .delete_artifact_aliases import DeleteArtifactAliases
 from .delete_files import DeleteFiles
 from .delete_run import DeleteRun
 from .get_default_entity import GetDefaultEntity
@@ -24,18 +34,37 @@ from .get_run_state import GetRunState
 from .get_runs import GetRuns
 from .get_runs_full import GetRunsFull
 from .get_viewer import GetViewer
-from .input_types import RunChangeInput, UpdateRunStateInput
+from .input_types import (
+    AddAliasesInput,
+    CreateArtifactFilesInput,
+    CreateArtifactInput,
+    CreateArtifactManifestInput,
+    DeleteAliasesInput,
+    RunChangeInput,
+    UpdateArtifactInput,
+    UpdateRunStateInput,
+)
 from .mark_run_files_uploaded import MarkRunFilesUploaded
 from .merge_run_changes import MergeRunChanges
 from .operations import (
+    ADD_ARTIFACT_ALIASES_GQL,
+    ARTIFACT_BY_ID_GQL,
     ARTIFACT_BY_NAME_GQL,
     ARTIFACT_COLLECTION_BY_NAME_GQL,
+    ARTIFACT_FILES_GQL,
     ARTIFACT_LINEAGE_GQL,
+    ARTIFACT_MANIFEST_URL_GQL,
     ARTIFACT_TYPE_BY_NAME_GQL,
     COLLECTION_ARTIFACTS_GQL,
+    COMMIT_ARTIFACT_GQL,
+    CREATE_ARTIFACT_FILES_GQL,
+    CREATE_ARTIFACT_GQL,
+    CREATE_ARTIFACT_MANIFEST_GQL,
     CREATE_PROJECT_GQL,
     CREATE_RUN_FILES_GQL,
     CREATE_RUN_GQL,
+    DELETE_ARTIFACT_ALIASES_GQL,
+    DELETE_ARTIFACT_GQL,
     DELETE_FILES_GQL,
     DELETE_RUN_GQL,
     GET_DEFAULT_ENTITY_GQL,
@@ -61,6 +90,7 @@ from .operations import (
     SERVER_FEATURES_QUERY_GQL,
     STOP_RUN_GQL,
     TYPE_ARTIFACT_COLLECTIONS_GQL,
+    UPDATE_ARTIFACT_GQL,
     UPDATE_RUN_GQL,
     UPDATE_RUN_STATE_GQL,
     USE_ARTIFACT_GQL,
@@ -77,6 +107,7 @@ from .runs_sampled_history import RunsSampledHistory
 from .server_features_query import ServerFeaturesQuery
 from .stop_run import StopRun
 from .type_artifact_collections import TypeArtifactCollections
+from .update_artifact import UpdateArtifact
 from .update_run import UpdateRun
 from .update_run_state import UpdateRunState
 from .use_artifact import UseArtifact
@@ -305,6 +336,162 @@ class GeneratedClient(BaseClient):
         )
         data = self.get_data(response)
         return CollectionArtifacts.model_validate(data)
+
+    def artifact_by_id(self, id: str, **kwargs: Any) -> ArtifactById:
+        variables: dict[str, object] = {"id": id}
+        response = self.execute(
+            query=ARTIFACT_BY_ID_GQL,
+            operation_name="ArtifactById",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ArtifactById.model_validate(data)
+
+    def artifact_manifest_url(self, id: str, **kwargs: Any) -> ArtifactManifestUrl:
+        variables: dict[str, object] = {"id": id}
+        response = self.execute(
+            query=ARTIFACT_MANIFEST_URL_GQL,
+            operation_name="ArtifactManifestUrl",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ArtifactManifestUrl.model_validate(data)
+
+    def artifact_files(
+        self,
+        entity: str,
+        project: str,
+        collection: str,
+        alias: str,
+        names: Union[Optional[list[Optional[str]]], UnsetType] = UNSET,
+        cursor: Union[Optional[str], UnsetType] = UNSET,
+        per_page: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ArtifactFiles:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "collection": collection,
+            "alias": alias,
+            "names": names,
+            "cursor": cursor,
+            "perPage": per_page,
+        }
+        response = self.execute(
+            query=ARTIFACT_FILES_GQL,
+            operation_name="ArtifactFiles",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ArtifactFiles.model_validate(data)
+
+    def create_artifact(
+        self, input: CreateArtifactInput, **kwargs: Any
+    ) -> CreateArtifact:
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=CREATE_ARTIFACT_GQL,
+            operation_name="CreateArtifact",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateArtifact.model_validate(data)
+
+    def create_artifact_manifest(
+        self, input: CreateArtifactManifestInput, **kwargs: Any
+    ) -> CreateArtifactManifest:
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=CREATE_ARTIFACT_MANIFEST_GQL,
+            operation_name="CreateArtifactManifest",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateArtifactManifest.model_validate(data)
+
+    def create_artifact_files(
+        self, input: CreateArtifactFilesInput, **kwargs: Any
+    ) -> CreateArtifactFiles:
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=CREATE_ARTIFACT_FILES_GQL,
+            operation_name="CreateArtifactFiles",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateArtifactFiles.model_validate(data)
+
+    def commit_artifact(self, id: str, **kwargs: Any) -> CommitArtifact:
+        variables: dict[str, object] = {"id": id}
+        response = self.execute(
+            query=COMMIT_ARTIFACT_GQL,
+            operation_name="CommitArtifact",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CommitArtifact.model_validate(data)
+
+    def add_artifact_aliases(
+        self, input: AddAliasesInput, **kwargs: Any
+    ) -> AddArtifactAliases:
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=ADD_ARTIFACT_ALIASES_GQL,
+            operation_name="AddArtifactAliases",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return AddArtifactAliases.model_validate(data)
+
+    def delete_artifact_aliases(
+        self, input: DeleteAliasesInput, **kwargs: Any
+    ) -> DeleteArtifactAliases:
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=DELETE_ARTIFACT_ALIASES_GQL,
+            operation_name="DeleteArtifactAliases",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeleteArtifactAliases.model_validate(data)
+
+    def update_artifact(
+        self, input: UpdateArtifactInput, **kwargs: Any
+    ) -> UpdateArtifact:
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=UPDATE_ARTIFACT_GQL,
+            operation_name="UpdateArtifact",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UpdateArtifact.model_validate(data)
+
+    def delete_artifact(
+        self,
+        id: str,
+        delete_aliases: Union[Optional[bool], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> DeleteArtifact:
+        variables: dict[str, object] = {"id": id, "deleteAliases": delete_aliases}
+        response = self.execute(
+            query=DELETE_ARTIFACT_GQL,
+            operation_name="DeleteArtifact",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeleteArtifact.model_validate(data)
 
     def run_files(
         self,

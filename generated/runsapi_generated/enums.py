@@ -8,3 +8,19 @@ class ArtifactState(str, Enum):
     COMMITTED = "COMMITTED"
     DELETED = "DELETED"
     PENDING = "PENDING"
+
+
+class ArtifactDigestAlgorithm(str, Enum):
+    MANIFEST_MD5 = "MANIFEST_MD5"
+    MANIFEST_XXH128 = "MANIFEST_XXH128"
+
+
+class ArtifactManifestType(str, Enum):
+    FULL = "FULL"
+    INCREMENTAL = "INCREMENTAL"
+    PATCH = "PATCH"
+
+
+class ArtifactStorageLayout(str, Enum):
+    V1 = "V1"
+    V2 = "V2"

@@ -45,6 +45,15 @@ class ArtifactCollectionFragmentTagsEdgesNode(BaseModel):
     name: str
 
 
+class ArtifactFileFragment(BaseModel):
+    id: str
+    name: str
+    size_bytes: int = Field(alias="sizeBytes")
+    md_5: Optional[str] = Field(alias="md5")
+    direct_url: str = Field(alias="directUrl")
+    mimetype: Optional[str]
+
+
 class ArtifactFragment(BaseModel):
     id: str
     artifact_sequence: "ArtifactFragmentArtifactSequence" = Field(
@@ -162,6 +171,7 @@ class UserFragment(BaseModel):
 
 
 ArtifactCollectionFragment.model_rebuild()
+ArtifactFileFragment.model_rebuild()
 ArtifactFragment.model_rebuild()
 ArtifactTypeFragment.model_rebuild()
 FileFragment.model_rebuild()

@@ -3,12 +3,140 @@
 
 from typing import Optional
 
+from pydantic import Field
+
 from .base_model import BaseModel
+from .enums import ArtifactDigestAlgorithm, ArtifactManifestType, ArtifactStorageLayout
 
 
 class UpdateRunStateInput(BaseModel):
     id: str
     state: str
+
+
+class ArtifactAliasInput(BaseModel):
+    alias: str
+    artifact_collection_name: str = Field(alias="artifactCollectionName")
+
+
+class ArtifactCollectionAliasInput(BaseModel):
+    alias: str
+    artifact_collection_name: str = Field(alias="artifactCollectionName")
+    entity_name: str = Field(alias="entityName")
+    project_name: str = Field(alias="projectName")
+
+
+class TagInput(BaseModel):
+    tag_name: str = Field(alias="tagName")
+    tag_category_name: Optional[str] = Field(alias="tagCategoryName", default=None)
+    attributes: Optional[str] = None
+
+
+class CreateArtifactInput(BaseModel):
+    """What the official client's Python and its wandb-core send, merged."""
+
+    entity_name: str = Field(alias="entityName")
+    project_name: str = Field(alias="projectName")
+    artifact_type_name: str = Field(alias="artifactTypeName")
+    artifact_collection_name: Optional[str] = Field(
+        alias="artifactCollectionName", default=None
+    )
+    artifact_collection_names: Optional[list[str]] = Field(
+        alias="artifactCollectionNames", default=None
+    )
+    run_name: Optional[str] = Field(alias="runName", default=None)
+    digest: str
+    "Hex digest of the manifest's `path:digest` lines (see the README)."
+    digest_algorithm: Optional[ArtifactDigestAlgorithm] = Field(
+        alias="digestAlgorithm", default=None
+    )
+    description: Optional[str] = None
+    metadata: Optional[str] = None
+    aliases: Optional[list["ArtifactAliasInput"]] = None
+    tags: Optional[list["TagInput"]] = None
+    labels: Optional[str] = None
+    history_step: Optional[int] = Field(alias="historyStep", default=None)
+    ttl_duration_seconds: Optional[int] = Field(
+        alias="ttlDurationSeconds", default=None
+    )
+    distributed_id: Optional[str] = Field(alias="distributedID", default=None)
+    client_id: Optional[str] = Field(alias="clientID", default=None)
+    sequence_client_id: Optional[str] = Field(alias="sequenceClientID", default=None)
+    enable_digest_deduplication: Optional[bool] = Field(
+        alias="enableDigestDeduplication", default=None
+    )
+    storage_region: Optional[str] = Field(alias="storageRegion", default=None)
+    client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
+
+
+class CreateArtifactManifestInput(BaseModel):
+    artifact_id: str = Field(alias="artifactID")
+    base_artifact_id: Optional[str] = Field(alias="baseArtifactID", default=None)
+    name: str
+    digest: str
+    "Base64 MD5 of the manifest file to upload (empty before it is known)."
+    entity_name: str = Field(alias="entityName")
+    project_name: str = Field(alias="projectName")
+    run_name: str = Field(alias="runName")
+    type_: Optional[ArtifactManifestType] = Field(
+        alias="type", default=ArtifactManifestType.FULL
+    )
+
+
+class UploadPartsInput(BaseModel):
+    part_number: int = Field(alias="partNumber")
+    hex_md_5: str = Field(alias="hexMD5")
+
+
+class CreateArtifactFileSpecInput(BaseModel):
+    artifact_id: str = Field(alias="artifactID")
+    artifact_manifest_id: Optional[str] = Field(
+        alias="artifactManifestID", default=None
+    )
+    name: str
+    "The file's path in the artifact."
+    md_5: str = Field(alias="md5")
+    "Base64 MD5 of the content."
+    digest: Optional[str] = None
+    mimetype: Optional[str] = None
+    upload_parts_input: Optional[list["UploadPartsInput"]] = Field(
+        alias="uploadPartsInput", default=None
+    )
+
+
+class CreateArtifactFilesInput(BaseModel):
+    artifact_files: list["CreateArtifactFileSpecInput"] = Field(alias="artifactFiles")
+    storage_layout: ArtifactStorageLayout = Field(alias="storageLayout")
+    digest_algorithm: Optional[ArtifactDigestAlgorithm] = Field(
+        alias="digestAlgorithm", default=None
+    )
+    cloud_region_id: Optional[str] = Field(alias="cloudRegionID", default=None)
+    client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
+
+
+class AddAliasesInput(BaseModel):
+    aliases: list["ArtifactCollectionAliasInput"]
+    artifact_id: str = Field(alias="artifactID")
+
+
+class DeleteAliasesInput(BaseModel):
+    aliases: list["ArtifactCollectionAliasInput"]
+    artifact_id: str = Field(alias="artifactID")
+
+
+class UpdateArtifactInput(BaseModel):
+    artifact_id: str = Field(alias="artifactID")
+    description: Optional[str] = None
+    metadata: Optional[str] = None
+    ttl_duration_seconds: Optional[int] = Field(
+        alias="ttlDurationSeconds", default=None
+    )
+    labels: Optional[str] = None
+    aliases: Optional[list["ArtifactAliasInput"]] = None
+    tags_to_add: Optional[list["TagInput"]] = Field(alias="tagsToAdd", default=None)
+    tags_to_delete: Optional[list["TagInput"]] = Field(
+        alias="tagsToDelete", default=None
+    )
 
 
 class RunChangeInput(BaseModel):
@@ -18,3 +146,11 @@ class RunChangeInput(BaseModel):
     "The key's path, outermost key first: one element per level of nesting."
     value: Optional[str] = None
     "The new value as JSON (`null` sets null); omitted or null deletes the key."
+
+
+CreateArtifactInput.model_rebuild()
+CreateArtifactFileSpecInput.model_rebuild()
+CreateArtifactFilesInput.model_rebuild()
+AddAliasesInput.model_rebuild()
+DeleteAliasesInput.model_rebuild()
+UpdateArtifactInput.model_rebuild()

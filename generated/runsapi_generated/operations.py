@@ -2,14 +2,24 @@
 # Source: queries
 
 __all__ = [
+    "ADD_ARTIFACT_ALIASES_GQL",
+    "ARTIFACT_BY_ID_GQL",
     "ARTIFACT_BY_NAME_GQL",
     "ARTIFACT_COLLECTION_BY_NAME_GQL",
+    "ARTIFACT_FILES_GQL",
     "ARTIFACT_LINEAGE_GQL",
+    "ARTIFACT_MANIFEST_URL_GQL",
     "ARTIFACT_TYPE_BY_NAME_GQL",
     "COLLECTION_ARTIFACTS_GQL",
+    "COMMIT_ARTIFACT_GQL",
+    "CREATE_ARTIFACT_FILES_GQL",
+    "CREATE_ARTIFACT_GQL",
+    "CREATE_ARTIFACT_MANIFEST_GQL",
     "CREATE_PROJECT_GQL",
     "CREATE_RUN_FILES_GQL",
     "CREATE_RUN_GQL",
+    "DELETE_ARTIFACT_ALIASES_GQL",
+    "DELETE_ARTIFACT_GQL",
     "DELETE_FILES_GQL",
     "DELETE_RUN_GQL",
     "GET_DEFAULT_ENTITY_GQL",
@@ -35,6 +45,7 @@ __all__ = [
     "SERVER_FEATURES_QUERY_GQL",
     "STOP_RUN_GQL",
     "TYPE_ARTIFACT_COLLECTIONS_GQL",
+    "UPDATE_ARTIFACT_GQL",
     "UPDATE_RUN_GQL",
     "UPDATE_RUN_STATE_GQL",
     "USE_ARTIFACT_GQL",
@@ -472,6 +483,271 @@ fragment ArtifactFragment on Artifact {
 fragment PageInfoFragment on PageInfo {
   endCursor
   hasNextPage
+}
+"""
+
+ARTIFACT_BY_ID_GQL = """
+query ArtifactById($id: ID!) {
+  artifact(id: $id) {
+    ...ArtifactFragment
+  }
+}
+
+fragment ArtifactFragment on Artifact {
+  id
+  artifactSequence {
+    name
+    project {
+      name
+      entityName
+    }
+  }
+  versionIndex
+  artifactType {
+    name
+  }
+  description
+  metadata
+  tags {
+    name
+  }
+  historyStep
+  state
+  size
+  digest
+  fileCount
+  createdAt
+  updatedAt
+  aliases {
+    alias
+  }
+}
+"""
+
+ARTIFACT_MANIFEST_URL_GQL = """
+query ArtifactManifestUrl($id: ID!) {
+  artifact(id: $id) {
+    currentManifest {
+      file {
+        directUrl
+      }
+    }
+  }
+}
+"""
+
+ARTIFACT_FILES_GQL = """
+query ArtifactFiles($entity: String!, $project: String!, $collection: String!, $alias: String!, $names: [String], $cursor: String, $perPage: Int = 1000) {
+  project(name: $project, entityName: $entity) {
+    artifactCollection(name: $collection) {
+      __typename
+      artifactMembership(aliasName: $alias) {
+        files(names: $names, after: $cursor, first: $perPage) {
+          totalCount
+          pageInfo {
+            ...PageInfoFragment
+          }
+          edges {
+            node {
+              ...ArtifactFileFragment
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+fragment ArtifactFileFragment on File {
+  id
+  name
+  sizeBytes
+  md5
+  directUrl
+  mimetype
+}
+
+fragment PageInfoFragment on PageInfo {
+  endCursor
+  hasNextPage
+}
+"""
+
+CREATE_ARTIFACT_GQL = """
+mutation CreateArtifact($input: CreateArtifactInput!) {
+  createArtifact(input: $input) {
+    artifact {
+      ...ArtifactFragment
+    }
+  }
+}
+
+fragment ArtifactFragment on Artifact {
+  id
+  artifactSequence {
+    name
+    project {
+      name
+      entityName
+    }
+  }
+  versionIndex
+  artifactType {
+    name
+  }
+  description
+  metadata
+  tags {
+    name
+  }
+  historyStep
+  state
+  size
+  digest
+  fileCount
+  createdAt
+  updatedAt
+  aliases {
+    alias
+  }
+}
+"""
+
+CREATE_ARTIFACT_MANIFEST_GQL = """
+mutation CreateArtifactManifest($input: CreateArtifactManifestInput!) {
+  createArtifactManifest(input: $input) {
+    artifactManifest {
+      id
+      file {
+        uploadUrl
+        uploadHeaders
+      }
+    }
+  }
+}
+"""
+
+CREATE_ARTIFACT_FILES_GQL = """
+mutation CreateArtifactFiles($input: CreateArtifactFilesInput!) {
+  createArtifactFiles(input: $input) {
+    files {
+      edges {
+        node {
+          uploadUrl
+          uploadHeaders
+          artifact {
+            id
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+COMMIT_ARTIFACT_GQL = """
+mutation CommitArtifact($id: ID!) {
+  commitArtifact(input: {artifactID: $id}) {
+    artifact {
+      ...ArtifactFragment
+    }
+  }
+}
+
+fragment ArtifactFragment on Artifact {
+  id
+  artifactSequence {
+    name
+    project {
+      name
+      entityName
+    }
+  }
+  versionIndex
+  artifactType {
+    name
+  }
+  description
+  metadata
+  tags {
+    name
+  }
+  historyStep
+  state
+  size
+  digest
+  fileCount
+  createdAt
+  updatedAt
+  aliases {
+    alias
+  }
+}
+"""
+
+ADD_ARTIFACT_ALIASES_GQL = """
+mutation AddArtifactAliases($input: AddAliasesInput!) {
+  addAliases(input: $input) {
+    success
+  }
+}
+"""
+
+DELETE_ARTIFACT_ALIASES_GQL = """
+mutation DeleteArtifactAliases($input: DeleteAliasesInput!) {
+  deleteAliases(input: $input) {
+    success
+  }
+}
+"""
+
+UPDATE_ARTIFACT_GQL = """
+mutation UpdateArtifact($input: UpdateArtifactInput!) {
+  updateArtifact(input: $input) {
+    artifact {
+      ...ArtifactFragment
+    }
+  }
+}
+
+fragment ArtifactFragment on Artifact {
+  id
+  artifactSequence {
+    name
+    project {
+      name
+      entityName
+    }
+  }
+  versionIndex
+  artifactType {
+    name
+  }
+  description
+  metadata
+  tags {
+    name
+  }
+  historyStep
+  state
+  size
+  digest
+  fileCount
+  createdAt
+  updatedAt
+  aliases {
+    alias
+  }
+}
+"""
+
+DELETE_ARTIFACT_GQL = """
+mutation DeleteArtifact($id: ID!, $deleteAliases: Boolean = false) {
+  deleteArtifact(input: {artifactID: $id, deleteAliases: $deleteAliases}) {
+    artifact {
+      id
+    }
+  }
 }
 """
 

@@ -48,6 +48,15 @@ def base64_to_hex(digest: str) -> str:
     return raw.hex()
 
 
+def is_md5(digest: str) -> bool:
+    """Whether `digest` is a base64 MD5 (a reference's digest may be an ETag or a URI)."""
+    try:
+        base64_to_hex(digest)
+    except ValueError:
+        return False
+    return True
+
+
 def hex_to_base64(digest: str) -> str:
     """The inverse of `base64_to_hex`; ValueError if `digest` is not 32 hex digits."""
     try:

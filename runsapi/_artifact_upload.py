@@ -1,0 +1,220 @@
+"""Logging an artifact version, with the operations and order W&B's own SDK uses.
+
+1. `createArtifact` with the manifest digest: a COMMITTED answer means the collection
+   already has this content (nothing to upload; the run is linked to that version);
+2. `createArtifactManifest`, then `createArtifactFiles` in batches: a file without an
+   upload URL is content the server already stores;
+3. the missing files are PUT concurrently, each hashed again as it is read;
+4. the manifest (with each entry's birth artifact) is uploaded, and `commitArtifact`
+   numbers the version once the server has checked every file against it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from runsapi._exceptions import NotFoundError, ResponseValidationError, UsageError
+from runsapi._json import encode
+from runsapi._parallel import wait_all
+from runsapi._paths import RunPath
+from runsapi._shared.manifest import MANIFEST_FILE_NAME, ManifestEntry, dump_manifest, md5_base64
+from runsapi.artifact_draft import ArtifactDraft
+from runsapi.files import absolute_url, upload_headers
+
+if TYPE_CHECKING:
+    from runsapi._gql import ArtifactData, CreateArtifactManifestInput, CreatedManifestData
+    from runsapi._session import Session
+
+# Files registered per createArtifactFiles request.
+FILES_PER_REQUEST = 100
+
+
+def create_version(
+    session: Session,
+    run: RunPath,
+    *,
+    collection: str,
+    type_name: str,
+    digest: str,
+    description: str | None,
+    metadata: str | None,
+    aliases: Sequence[str],
+    tags: Sequence[str],
+) -> ArtifactData:
+    """`createArtifact`: a new PENDING version, or the COMMITTED one with this digest."""
+    from runsapi._gql import (  # noqa: PLC0415 (loaded with the first Api)
+        ArtifactAliasInput,
+        ArtifactDigestAlgorithm,
+        CreateArtifactInput,
+        TagInput,
+    )
+
+    created = session.gql.create_artifact(
+        CreateArtifactInput(
+            entityName=run.entity,
+            projectName=run.project,
+            artifactTypeName=type_name,
+            artifactCollectionName=collection,
+            runName=run.run_id,
+            digest=digest,
+            digestAlgorithm=ArtifactDigestAlgorithm.MANIFEST_MD5,
+            description=description,
+            metadata=metadata,
+            aliases=[
+                ArtifactAliasInput(alias=alias, artifactCollectionName=collection)
+                for alias in dict.fromkeys(["latest", *aliases])
+            ],
+            tags=[TagInput(tagName=tag) for tag in tags],
+            enableDigestDeduplication=True,
+        )
+    ).create_artifact
+    if created is None:
+        raise NotFoundError(f"could not create artifact {collection} in {run}", path=str(run))
+    return created.artifact
+
+
+def log_draft(
+    session: Session,
+    run: RunPath,
+    draft: ArtifactDraft,
+    *,
+    aliases: Sequence[str],
+    tags: Sequence[str],
+    max_workers: int,
+) -> ArtifactData:
+    """Log `draft` as a new version of its collection, output of `run` (see the module
+    docstring); returns the committed version."""
+    from runsapi._gql import (  # noqa: PLC0415 (loaded with the first Api)
+        ArtifactState,
+        CreateArtifactManifestInput,
+    )
+
+    artifact = create_version(
+        session,
+        run,
+        collection=draft.name,
+        type_name=draft.type,
+        digest=draft.digest,
+        description=draft.description,
+        metadata=encode(draft.metadata),
+        aliases=aliases,
+        tags=tags,
+    )
+    if artifact.state == ArtifactState.COMMITTED:
+        return artifact
+
+    def manifest_input(digest: str) -> CreateArtifactManifestInput:
+        return CreateArtifactManifestInput(
+            artifactID=artifact.id,
+            name=MANIFEST_FILE_NAME,
+            digest=digest,
+            entityName=run.entity,
+            projectName=run.project,
+            runName=run.run_id,
+        )
+
+    gql = session.gql
+    manifest = _create_manifest(session, manifest_input(""))
+    births = _upload_files(session, draft, artifact.id, manifest.id, max_workers=max_workers)
+    entries = [
+        dataclasses.replace(entry, birth_artifact_id=births.get(entry.path))
+        for entry in draft.entries
+    ]
+    content = dump_manifest(entries)
+    target = _create_manifest(session, manifest_input(md5_base64(content))).file
+    if not target.upload_url:
+        raise ResponseValidationError(
+            f"no upload URL for the manifest of {draft.name}",
+            operation="CreateArtifactManifest",
+            error=None,
+        )
+    gql.upload(
+        absolute_url(session, target.upload_url),
+        content,
+        upload_headers(target.upload_headers or []),
+    )
+    committed = gql.commit_artifact(id=artifact.id).commit_artifact
+    if committed is None:
+        raise NotFoundError(f"artifact {draft.name} vanished before its commit")
+    return committed.artifact
+
+
+def _create_manifest(session: Session, given: CreateArtifactManifestInput) -> CreatedManifestData:
+    created = session.gql.create_artifact_manifest(given).create_artifact_manifest
+    if created is None:
+        raise NotFoundError("the server did not create the artifact's manifest")
+    return created.artifact_manifest
+
+
+def _upload_files(
+    session: Session, draft: ArtifactDraft, artifact_id: str, manifest_id: str, *, max_workers: int
+) -> dict[str, str]:
+    """Register the draft's files and PUT those the server lacks; returns each path's
+    birth artifact (the version that first stored its content)."""
+    from runsapi._gql import (  # noqa: PLC0415 (loaded with the first Api)
+        ArtifactDigestAlgorithm,
+        ArtifactStorageLayout,
+        CreateArtifactFilesInput,
+        CreateArtifactFileSpecInput,
+    )
+
+    stored = [entry for entry in draft.entries if not entry.is_reference]
+    births: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        futures = []
+        for start in range(0, len(stored), FILES_PER_REQUEST):
+            batch = stored[start : start + FILES_PER_REQUEST]
+            created = session.gql.create_artifact_files(
+                CreateArtifactFilesInput(
+                    artifactFiles=[
+                        CreateArtifactFileSpecInput(
+                            artifactID=artifact_id,
+                            artifactManifestID=manifest_id,
+                            name=entry.path,
+                            md5=entry.digest,
+                        )
+                        for entry in batch
+                    ],
+                    storageLayout=ArtifactStorageLayout.V2,
+                    digestAlgorithm=ArtifactDigestAlgorithm.MANIFEST_MD5,
+                )
+            ).create_artifact_files
+            edges = created.files.edges if created else []
+            if len(edges) != len(batch):
+                raise ResponseValidationError(
+                    f"asked for {len(batch)} upload URLs, got {len(edges)}",
+                    operation="CreateArtifactFiles",
+                    error=None,
+                )
+            for entry, edge in zip(batch, edges, strict=True):
+                node = edge.node
+                if node is None:
+                    raise ResponseValidationError(
+                        f"no upload answer for {entry.path}",
+                        operation="CreateArtifactFiles",
+                        error=None,
+                    )
+                births[entry.path] = node.artifact.id if node.artifact else artifact_id
+                if node.upload_url:
+                    url = absolute_url(session, node.upload_url)
+                    headers = upload_headers(node.upload_headers or [])
+                    futures.append(
+                        pool.submit(_put, session, draft.source(entry.path), entry, url, headers)
+                    )
+        wait_all(futures)
+    return births
+
+
+def _put(
+    session: Session, source: Path, entry: ManifestEntry, url: str, headers: dict[str, str]
+) -> None:
+    data = source.read_bytes()
+    if md5_base64(data) != entry.digest:
+        raise UsageError(
+            f"{source} changed after it was added as {entry.path!r}; add it again to log it"
+        )
+    session.gql.upload(url, data, headers)
