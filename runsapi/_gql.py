@@ -240,7 +240,6 @@ class GraphQLClient(GeneratedClient):
     # A new operation is wired here by hand: tests/contract/test_generated_boundary.py fails
     # on one that is missing, stale or mapped to another operation's method.
     add_artifact_aliases = _mapped(GeneratedClient.add_artifact_aliases)
-    artifact_by_id = _mapped(GeneratedClient.artifact_by_id)
     artifact_by_name = _mapped(GeneratedClient.artifact_by_name)
     artifact_collection_by_name = _mapped(GeneratedClient.artifact_collection_by_name)
     artifact_files = _mapped(GeneratedClient.artifact_files)

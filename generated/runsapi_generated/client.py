@@ -4,7 +4,6 @@
 from typing import Any, Optional, Union
 
 from .add_artifact_aliases import AddArtifactAliases
-from .artifact_by_id import ArtifactById
 from .artifact_by_name import ArtifactByName
 from .artifact_collection_by_name import ArtifactCollectionByName
 from .artifact_files import ArtifactFiles
@@ -48,7 +47,6 @@ from .mark_run_files_uploaded import MarkRunFilesUploaded
 from .merge_run_changes import MergeRunChanges
 from .operations import (
     ADD_ARTIFACT_ALIASES_GQL,
-    ARTIFACT_BY_ID_GQL,
     ARTIFACT_BY_NAME_GQL,
     ARTIFACT_COLLECTION_BY_NAME_GQL,
     ARTIFACT_FILES_GQL,
@@ -336,17 +334,6 @@ class GeneratedClient(BaseClient):
         )
         data = self.get_data(response)
         return CollectionArtifacts.model_validate(data)
-
-    def artifact_by_id(self, id: str, **kwargs: Any) -> ArtifactById:
-        variables: dict[str, object] = {"id": id}
-        response = self.execute(
-            query=ARTIFACT_BY_ID_GQL,
-            operation_name="ArtifactById",
-            variables=variables,
-            **kwargs,
-        )
-        data = self.get_data(response)
-        return ArtifactById.model_validate(data)
 
     def artifact_manifest_url(self, id: str, **kwargs: Any) -> ArtifactManifestUrl:
         variables: dict[str, object] = {"id": id}

@@ -3,7 +3,6 @@
 
 __all__ = [
     "ADD_ARTIFACT_ALIASES_GQL",
-    "ARTIFACT_BY_ID_GQL",
     "ARTIFACT_BY_NAME_GQL",
     "ARTIFACT_COLLECTION_BY_NAME_GQL",
     "ARTIFACT_FILES_GQL",
@@ -483,44 +482,6 @@ fragment ArtifactFragment on Artifact {
 fragment PageInfoFragment on PageInfo {
   endCursor
   hasNextPage
-}
-"""
-
-ARTIFACT_BY_ID_GQL = """
-query ArtifactById($id: ID!) {
-  artifact(id: $id) {
-    ...ArtifactFragment
-  }
-}
-
-fragment ArtifactFragment on Artifact {
-  id
-  artifactSequence {
-    name
-    project {
-      name
-      entityName
-    }
-  }
-  versionIndex
-  artifactType {
-    name
-  }
-  description
-  metadata
-  tags {
-    name
-  }
-  historyStep
-  state
-  size
-  digest
-  fileCount
-  createdAt
-  updatedAt
-  aliases {
-    alias
-  }
 }
 """
 
