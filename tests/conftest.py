@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -88,3 +89,13 @@ def vcr_config() -> dict[str, Any]:
         "before_record_response": scrub_response,
         "decode_compressed_response": True,
     }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Artifact downloads cache content under WANDB_CACHE_DIR (else ~/.cache/wandb): the
+    suite keeps its own, so that it never reads or writes the user's."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("WANDB_CACHE_DIR", str(tmp_path_factory.mktemp("wandb-cache")))
+    yield
+    patch.undo()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
-from runsapi import Api, F, InvalidFilterError, NotFoundError
+from runsapi import Api, ArtifactDraft, F, InvalidFilterError, NotFoundError, Run
 
 
 def run_demo(base_url: str, api_key: str, project: str, say: Callable[[str], None] = print) -> None:
@@ -50,6 +53,8 @@ def run_demo(base_url: str, api_key: str, project: str, say: Callable[[str], Non
         reviewed = again.summary["reviewed_loss"]
         say(f"\nTagged and saved: tags={again.tags}, summary.reviewed_loss={reviewed:.4f}")
 
+        _artifacts_demo(api, best, next(run for run in runs if run.id != best.id), say)
+
         try:
             api.runs(project, filters={"summary.loss": {"$lt": 1}})
         except InvalidFilterError as error:
@@ -58,3 +63,37 @@ def run_demo(base_url: str, api_key: str, project: str, say: Callable[[str], Non
             api.run(f"{project}/no-such-run")
         except NotFoundError as error:
             say(f"A missing run is a typed error: {error}")
+
+
+def _artifacts_demo(api: Api, producer: Run, consumer: Run, say: Callable[[str], None]) -> None:
+    """Log a model from a run, find it, download it twice, use it from another run."""
+    with tempfile.TemporaryDirectory(prefix="runsapi-demo-") as scratch:
+        work = Path(scratch)
+        draft = ArtifactDraft(f"demo-model-{producer.id}", type="model", metadata={"loss": 0.1})
+        with draft.new_file("model.json") as spec:
+            json.dump({"lr": producer.config["lr"], "layers": [64, 64]}, spec)
+        with draft.new_file("weights.bin", mode="wb") as weights:
+            weights.write(bytes(range(256)) * 16)
+        logged = producer.log_artifact(draft, aliases=["best"])
+        say(
+            f"\nLogged {logged.qualified_name} ({logged.size} bytes, {logged.file_count} files,"
+            f" aliases {logged.aliases}) from run {producer.id}"
+        )
+        same = producer.log_artifact(draft)
+        say(f"Logging the same content again gives the same version: {same.name}")
+
+        found = api.artifact(f"{logged.entity}/{logged.project}/{logged.collection}:best")
+        say(f"Found by alias: {found.name}, files {[file.name for file in found.files()]}")
+        first = Path(found.download(work / "first", progress=False))
+        found.download(work / "second", progress=False)
+        say(
+            f"Downloaded to {first.name}/ and again to second/ (from the content cache):"
+            f" {sorted(path.name for path in first.iterdir())}"
+        )
+
+        consumer.use_artifact(f"{logged.collection}:latest", use_as="init-weights")
+        creator = found.logged_by()
+        say(
+            f"Lineage: logged by {creator.id if creator else None},"
+            f" used by {[run.id for run in found.used_by()]}"
+        )

@@ -47,13 +47,13 @@ def test_artifact_by_version_alias_and_latest(
     assert isinstance(latest, Artifact)
     assert (latest.version, latest.size, latest.digest) == second
     assert latest.name == f"{model}:v1" and latest.qualified_name == f"{PROJECT}/{model}:v1"
-    assert latest.type == "model" and set(latest.aliases) == {"latest", "v1"}
-    assert latest.tags == ("candidate",) and latest.metadata["epoch"] == 1
+    assert latest.type == "model" and latest.aliases == ["latest"]
+    assert latest.tags == ["candidate"] and latest.metadata["epoch"] == 1
     assert api.artifact(f"{PROJECT}/{model}") == latest
     assert api.artifact(f"demo-project/{model}:v1", type="model") == latest
     older = api.artifact(f"{PROJECT}/{model}:v0")
     assert (older.version, older.size, older.digest) == first
-    assert older.aliases == ("v0",)
+    assert older.aliases == []
 
 
 def test_unknown_artifacts_and_wrong_types_are_not_found(api: Api, server: LocalServer) -> None:
