@@ -47,7 +47,7 @@ def _when(value: datetime | None) -> datetime:
 
 
 def _check_labels(values: object, what: str) -> list[str]:
-    if isinstance(values, str) or not isinstance(values, (list, tuple)):
+    if isinstance(values, str) or not isinstance(values, Sequence):
         raise UsageError(f"{what} must be a list of strings, got {values!r}")
     for value in values:
         if not isinstance(value, str) or not value.strip():

@@ -469,8 +469,8 @@ class Run:
         `Artifact` of this run's project is linked as is. `aliases` are added (with
         `latest`), as are `tags`; both are checked before any request.
         """
-        checked_aliases = check_aliases(list(aliases or []))
-        checked_tags = check_tags(list(tags or []))
+        checked_aliases = check_aliases([] if aliases is None else aliases)
+        checked_tags = check_tags([] if tags is None else tags)
         check_count(max_workers, "max_workers")
         if isinstance(artifact, ArtifactDraft):
             data = log_draft(

@@ -7,20 +7,26 @@ Routes:
   (GraphQL errors travel in `errors`, a stop at the request's time budget among them).
 - `GET|PUT /files/{entity}/{project}/{run}/{name}`: a run file's bytes (PUT needs the
   file to exist first, through `createRunFiles`); 401 without a key, 404 if not visible.
+- `GET|PUT /_storage/artifacts/{hex md5}?[artifact=<row>&]expires=…&signature=…`: an
+  artifact blob's bytes; a PUT (its URL names the uploading version) must send content
+  with that MD5 (else 400) and is idempotent; 404 for a GET of content not stored.
+- `GET|PUT /_storage/manifests/{manifest row}?expires=…&signature=…`: a version's
+  manifest; a PUT that is not a manifest answers 400, one for a committed version 409.
+  The storage routes take no API key but a URL the server signed (_signing.py): 403 for
+  a missing, wrong or expired signature. Like /files, they take injected faults.
 - `GET|DELETE /_runsapi/stats`: request counts per operation (DELETE resets them).
 - `POST|DELETE /_runsapi/faults`: queue or clear faults; 404 unless faults are enabled.
-Every route but a disabled one checks the key first, before it reads the body; bodies
-larger than MAX_REQUEST_BYTES (uploads: MAX_UPLOAD_BYTES) answer 413. The admin routes
-take any API key of the server. Any other path answers 404.
+Every route but a disabled one checks the key (or signature) first, before it reads the
+body; bodies larger than MAX_REQUEST_BYTES (uploads: MAX_UPLOAD_BYTES) answer 413. The
+admin routes take any API key of the server. Any other path answers 404.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -34,15 +40,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive
 
-from runsapi.server import _accounts, _files, _runs
+from runsapi.server import _accounts, _files, _runs, _signing
 from runsapi.server._accounts import Viewer
 from runsapi.server._bodies import read_body
 from runsapi.server._budget import sql_time_budget, stopped_by_budget
 from runsapi.server._constants import (
     ADMIN_PATH,
-    FAULT_MESSAGE,
     FILES_PATH,
     GRAPHQL_PATH,
     MAX_REQUEST_BYTES,
@@ -54,14 +58,15 @@ from runsapi.server._context import RequestContext
 from runsapi.server._documents import DocumentCache
 from runsapi.server._execution import executor_options
 from runsapi.server._faults import Fault, FaultQueue
+from runsapi.server._http import error_response, faulted, json_response, too_large
 from runsapi.server._jsontext import loads_value, response_json
 from runsapi.server._limits import check_limits
 from runsapi.server._schema import executable_schema
 from runsapi.server._stats import RequestCounter, operation_name
+from runsapi.server._storage_routes import storage_routes
 from runsapi.server._store import Store
 
 LOGGER = logging.getLogger("runsapi.server")
-_ABORT_POLLS = 10
 
 
 @dataclass
@@ -77,6 +82,12 @@ class AppState:
     executor: dict[str, Any] = field(default_factory=executor_options)
     sql_time_budget: float = SQL_TIME_BUDGET_SECONDS
     _viewers: dict[str, Viewer] = field(default_factory=dict)
+    _signer: _signing.Signer | None = None
+
+    def signer(self) -> _signing.Signer:
+        if self._signer is None:
+            self._signer = _signing.signer(self.store)
+        return self._signer
 
     def known_viewer(self, key: str) -> Viewer | None:
         return self._viewers.get(key)
@@ -90,22 +101,8 @@ class AppState:
         return found
 
 
-def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        response_json(payload), status_code=status, headers=headers, media_type="application/json"
-    )
-
-
-def _error(status: int, message: str) -> Response:
-    return _json(status, {"errors": [{"message": message}]})
-
-
 def _unauthorized() -> Response:
-    return _error(401, "a valid API key is required (HTTP Basic, api:<key>)")
-
-
-def _too_large(limit: int) -> Response:
-    return _error(413, f"the request body is larger than the {limit:,} bytes this server takes")
+    return error_response(401, "a valid API key is required (HTTP Basic, api:<key>)")
 
 
 def _api_key(request: Request) -> str | None:
@@ -117,39 +114,6 @@ def _api_key(request: Request) -> str | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     return key or None
-
-
-async def _abort(receive: Receive) -> None:
-    """Close the client's connection without an answer (uvicorn's transport, reached
-    through its receive callable; nothing in ASGI itself can do this)."""
-    cycle = getattr(receive, "__self__", None)
-    transport = getattr(cycle, "transport", None)
-    if transport is None:
-        raise RuntimeError("cannot drop the connection: not served by uvicorn")
-    transport.abort()
-    for _ in range(_ABORT_POLLS):  # let uvicorn notice, so that it sends nothing
-        if getattr(cycle, "disconnected", True):
-            return
-        await asyncio.sleep(0)
-
-
-async def _faulted(
-    request: Request, fault: Fault | None, answer: Callable[[], Awaitable[Response]]
-) -> Response:
-    if fault is None:
-        return await answer()
-    if fault.mode == "status":
-        headers = {} if fault.retry_after is None else {"Retry-After": fault.retry_after}
-        return _json(fault.status, {"errors": [FAULT_MESSAGE]}, headers)
-    if fault.mode == "hang":
-        await asyncio.sleep(fault.seconds)
-        return await answer()
-    if fault.mode == "drop":
-        await _abort(request.receive)
-        return Response(status_code=500)  # never sent: the connection is gone
-    response = await answer()
-    body = bytes(response.body)
-    return Response(body[: len(body) // 2], status_code=200, media_type=response.media_type)
 
 
 class _ErrorLog(logging.LoggerAdapter[logging.Logger]):
@@ -227,7 +191,7 @@ def _routes(state: AppState) -> list[Route]:
             return _unauthorized()
         body = await read_body(request, MAX_REQUEST_BYTES)
         if body is None:
-            return _too_large(MAX_REQUEST_BYTES)
+            return too_large(MAX_REQUEST_BYTES)
         try:
             payload = loads_value(body, what="the request body")
         except ValueError:
@@ -237,14 +201,14 @@ def _routes(state: AppState) -> list[Route]:
 
         async def answer() -> Response:
             if payload is None:
-                return _error(400, "the request body is not valid JSON")
+                return error_response(400, "the request body is not valid JSON")
             status, body = await run_in_threadpool(
                 _execute, state, payload, viewer, base_url(request)
             )
             return Response(body, status_code=status, media_type="application/json")
 
         fault = None if state.faults is None else state.faults.take(operation)
-        response = await _faulted(request, fault, answer)
+        response = await faulted(request, fault, answer)
         state.counter.record_bytes(len(response.body))
         return response
 
@@ -259,46 +223,47 @@ def _routes(state: AppState) -> list[Route]:
             if request.method == "PUT":
                 data = await read_body(request, MAX_UPLOAD_BYTES)
                 if data is None:
-                    return _too_large(MAX_UPLOAD_BYTES)
+                    return too_large(MAX_UPLOAD_BYTES)
                 stored = await run_in_threadpool(_store_upload, state.store, viewer, where, data)
-                return Response(status_code=200) if stored else _error(404, "no such file")
+                return Response(status_code=200) if stored else error_response(404, "no such file")
             content = await run_in_threadpool(_read_file, state.store, viewer, where)
             if content is None:
-                return _error(404, "no such file")
+                return error_response(404, "no such file")
             return Response(content, media_type="application/octet-stream")
 
         fault = None if state.faults is None else state.faults.take(None)
-        return await _faulted(request, fault, answer)
+        return await faulted(request, fault, answer)
 
     async def stats(request: Request) -> Response:
         if await authenticated(request) is None:
             return _unauthorized()
         if request.method == "DELETE":
             state.counter.reset()
-        return _json(
+        return json_response(
             200, {"requests": state.counter.snapshot(), "bytes_sent": state.counter.bytes_sent}
         )
 
     async def faults(request: Request) -> Response:
         if state.faults is None:
-            return _error(404, "fault injection is not enabled")
+            return error_response(404, "fault injection is not enabled")
         if await authenticated(request) is None:
             return _unauthorized()
         if request.method == "DELETE":
             state.faults.clear()
-            return _json(200, {"ok": True})
+            return json_response(200, {"ok": True})
         body = await read_body(request, MAX_REQUEST_BYTES)
         if body is None:
-            return _too_large(MAX_REQUEST_BYTES)
+            return too_large(MAX_REQUEST_BYTES)
         try:
             state.faults.add(Fault.from_json(loads_value(body, what="a fault")))
         except ValueError as exc:
-            return _error(400, str(exc))
-        return _json(200, {"ok": True})
+            return error_response(400, str(exc))
+        return json_response(200, {"ok": True})
 
     return [
         Route(GRAPHQL_PATH, graphql, methods=["POST"]),
         Route(FILES_PATH + "/{entity}/{project}/{run}/{name:path}", files, methods=["GET", "PUT"]),
+        *storage_routes(state.store, state.faults, state.signer),
         Route(ADMIN_PATH + "/stats", stats, methods=["GET", "DELETE"]),
         Route(ADMIN_PATH + "/faults", faults, methods=["POST", "DELETE"]),
     ]

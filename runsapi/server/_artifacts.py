@@ -1,14 +1,13 @@
-"""Artifacts: versions in sequences, aliases, tags, and their input/output links to runs."""
+"""Artifacts as read: versions in sequences (collections), types, aliases, tags, and the
+runs that logged or used them. Versions are written by _artifact_versions.py, their
+content by _artifact_storage.py."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runsapi.server._ids import decode_row_cursor, encode_id, row_page
-from runsapi.server._jsontext import dumps
-from runsapi.server._time import now
 
 ArtifactRecord = dict[str, Any]
 
@@ -84,6 +83,7 @@ def _sequence_record(row: tuple[Any, ...]) -> dict[str, Any]:
         "description": None,
         "createdAt": row[4],
         "updatedAt": row[5],
+        "digestAlgorithm": "MANIFEST_MD5",
     }
 
 
@@ -188,8 +188,9 @@ def list_versions(
     after: str | None,
     first: int,
 ) -> tuple[list[tuple[ArtifactRecord, str]], bool, int]:
-    """A page of a collection's versions (in one state, when given), oldest first."""
-    where = "sequence_id = ? AND (? IS NULL OR state = ?)"
+    """A page of a collection's numbered versions (in one state, when given), oldest
+    first: a PENDING version is not one of them until it is committed."""
+    where = "sequence_id = ? AND version_index IS NOT NULL AND (? IS NULL OR state = ?)"
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM artifacts WHERE {where} AND artifacts.id > ?"
         " ORDER BY artifacts.id LIMIT ?",
@@ -214,8 +215,9 @@ def linked_runs(conn: sqlite3.Connection, artifact_id: int, direction: str) -> l
 
 
 def latest_in_sequence(conn: sqlite3.Connection, sequence_id: int) -> ArtifactRecord | None:
+    """The newest committed version of a collection."""
     row = conn.execute(
-        f"SELECT {_COLUMNS} FROM artifacts WHERE sequence_id = ?"
+        f"SELECT {_COLUMNS} FROM artifacts WHERE sequence_id = ? AND state = 'COMMITTED'"
         " ORDER BY version_index DESC LIMIT 1",
         (sequence_id,),
     ).fetchone()
@@ -239,67 +241,6 @@ def tags(conn: sqlite3.Connection, artifact_id: int) -> list[dict[str, Any]]:
             "SELECT id, name FROM artifact_tags WHERE artifact_id = ? ORDER BY id", (artifact_id,)
         )
     ]
-
-
-def log_artifact(
-    conn: sqlite3.Connection,
-    project_id: int,
-    run_id: int,
-    *,
-    name: str,
-    type_name: str,
-    digest: str,
-    size: int,
-    file_count: int,
-    metadata: Mapping[str, Any],
-    tag_names: Sequence[str] = (),
-    history_step: int | None = None,
-    at: str | None = None,
-) -> int:
-    """A new version of artifact `name`, logged by `run_id`; "latest" moves to it."""
-    conn.execute(
-        "INSERT OR IGNORE INTO artifact_sequences (project_id, name, type_name) VALUES (?, ?, ?)",
-        (project_id, name, type_name),
-    )
-    (sequence_id,) = conn.execute(
-        "SELECT id FROM artifact_sequences WHERE project_id = ? AND name = ?", (project_id, name)
-    ).fetchone()
-    (version,) = conn.execute(
-        "SELECT coalesce(max(version_index) + 1, 0) FROM artifacts WHERE sequence_id = ?",
-        (sequence_id,),
-    ).fetchone()
-    stamp = at or now()
-    cursor = conn.execute(
-        "INSERT INTO artifacts (sequence_id, version_index, metadata, size, digest, file_count,"
-        " history_step, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            sequence_id,
-            version,
-            dumps(dict(metadata)),
-            size,
-            digest,
-            file_count,
-            history_step,
-            stamp,
-            stamp,
-        ),
-    )
-    artifact_id = int(cursor.lastrowid or 0)
-    conn.execute(
-        "DELETE FROM artifact_aliases WHERE alias = 'latest' AND artifact_id IN"
-        " (SELECT id FROM artifacts WHERE sequence_id = ?)",
-        (sequence_id,),
-    )
-    conn.executemany(
-        "INSERT INTO artifact_aliases (artifact_id, alias) VALUES (?, ?)",
-        [(artifact_id, "latest"), (artifact_id, f"v{version}")],
-    )
-    conn.executemany(
-        "INSERT INTO artifact_tags (artifact_id, name) VALUES (?, ?)",
-        [(artifact_id, tag) for tag in tag_names],
-    )
-    link_artifact(conn, run_id, artifact_id, "output", None)
-    return artifact_id
 
 
 def link_artifact(

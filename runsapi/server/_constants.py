@@ -5,6 +5,8 @@ from __future__ import annotations
 HOST = "127.0.0.1"
 GRAPHQL_PATH = "/graphql"
 FILES_PATH = "/files"
+# Artifact bytes and manifests, reached through signed URLs (_signing.py), no API key.
+STORAGE_PATH = "/_storage"
 ADMIN_PATH = "/_runsapi"
 
 # The default account of a LocalServer. Keys follow the official client's format check:
@@ -61,6 +63,13 @@ DEFAULT_HANG_SECONDS = 30.0
 FAULT_MESSAGE = "fault injected by the runsapi local server"
 
 UPLOAD_HEADERS = ("Content-Type:application/octet-stream",)
+MANIFEST_UPLOAD_HEADERS = ("Content-Type:application/json",)
+# How long a signed storage URL stays valid, in seconds.
+SIGNED_URL_SECONDS = 3600
+# Where artifact blobs live, under the store's files directory.
+ARTIFACT_BLOBS_DIR = "artifacts"
+# How many missing files a refused commit names.
+MISSING_FILES_NAMED = 5
 # The runsapi extension `mergeRunChanges` (schema.graphql), named in W&B's style.
 MERGE_RUN_CHANGES = "MERGE_RUN_CHANGES"
 # What `serverInfo.features` lists; a server enables all of them unless told otherwise.

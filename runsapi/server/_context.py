@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from runsapi.server import _accounts, _history, _projects
+from runsapi.server import _accounts, _history, _projects, _signing
 from runsapi.server._accounts import Viewer
 from runsapi.server._constants import DEFAULT_PAGE_SIZE, SERVER_FEATURES
 from runsapi.server._filters import Sql, compile_filter_text
@@ -29,6 +29,7 @@ class RequestContext:
     # Runs listed in this request whose history keys are not loaded yet: row -> last step.
     _listed: dict[int, int] = field(default_factory=dict)
     _run_filters: dict[str | None, Sql] = field(default_factory=dict)
+    _signer: _signing.Signer | None = None
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -36,6 +37,12 @@ class RequestContext:
 
     def can_see(self, entity_id: int) -> bool:
         return entity_id in self.viewer.entity_ids
+
+    def signer(self) -> _signing.Signer:
+        """What signs this request's storage URLs (the secret read once per request)."""
+        if self._signer is None:
+            self._signer = _signing.signer(self.store)
+        return self._signer
 
     def user(self, user_id: int | None) -> Record | None:
         if user_id is None:

@@ -53,7 +53,8 @@ def run_demo(base_url: str, api_key: str, project: str, say: Callable[[str], Non
         reviewed = again.summary["reviewed_loss"]
         say(f"\nTagged and saved: tags={again.tags}, summary.reviewed_loss={reviewed:.4f}")
 
-        _artifacts_demo(api, best, next(run for run in runs if run.id != best.id), say)
+        others = (run for run in api.runs(project, per_page=2) if run.id != best.id)
+        _artifacts_demo(api, best, next(others, best), say)
 
         try:
             api.runs(project, filters={"summary.loss": {"$lt": 1}})

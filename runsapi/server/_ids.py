@@ -56,10 +56,21 @@ def decode_row_cursor(cursor: str | None) -> int:
     return value
 
 
+def decode_text_cursor(cursor: str | None) -> str | None:
+    """The text key in a cursor of a connection paged by a unique text column (an
+    artifact's file paths), or None for the first page."""
+    if cursor is None:
+        return None
+    value = decode_cursor(cursor)
+    if not isinstance(value, str):
+        raise BadIdError(f"invalid cursor: {cursor!r}")
+    return value
+
+
 def row_page(
     rows: Sequence[tuple[Any, ...]], first: int, record: Callable[[tuple[Any, ...]], _T]
 ) -> tuple[list[tuple[_T, str]], bool]:
-    """A page of a connection paged by row id: `rows` were read ordered by their id
-    (column 0) with `LIMIT first + 1`; (record, cursor) of the first `first`, and whether
-    more follow."""
+    """A page of a connection paged by a unique key, usually the row id: `rows` were read
+    ordered by that key (column 0) with `LIMIT first + 1`; (record, cursor) of the first
+    `first`, and whether more follow."""
     return [(record(row), encode_cursor(row[0])) for row in rows[:first]], len(rows) > first

@@ -191,18 +191,119 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE history.run_id = run_keysets.run_id AND history.keyset_id = run_keysets.keyset_id
     );
     """,
+    # Artifact content. A PENDING version has no index until it is committed, so
+    # `version_index` becomes nullable (a table rebuild: SQLite cannot drop NOT NULL);
+    # collections number versions from `next_version`, so that a deleted version's index
+    # is never reused. Blobs are content-addressed by base64 MD5, their bytes on disk
+    # under `<files dir>/artifacts/<hex md5>`; `artifact_files` are a version's manifest
+    # entries; aliases asked for at creation wait in `artifact_pending_aliases` until the
+    # commit; `server_secret` signs storage URLs.
+    """
+    CREATE TABLE artifacts_rebuilt (
+        id INTEGER PRIMARY KEY,
+        sequence_id INTEGER NOT NULL REFERENCES artifact_sequences(id) ON DELETE CASCADE,
+        version_index INTEGER,
+        description TEXT,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        size INTEGER NOT NULL DEFAULT 0,
+        digest TEXT NOT NULL,
+        file_count INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'COMMITTED',
+        history_step INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT,
+        UNIQUE (sequence_id, version_index)
+    );
+    INSERT INTO artifacts_rebuilt SELECT id, sequence_id, version_index, description, metadata,
+        size, digest, file_count, state, history_step, created_at, updated_at FROM artifacts;
+    DROP TABLE artifacts;
+    ALTER TABLE artifacts_rebuilt RENAME TO artifacts;
+    CREATE INDEX artifacts_digest ON artifacts (sequence_id, digest);
+
+    ALTER TABLE artifact_sequences ADD COLUMN next_version INTEGER NOT NULL DEFAULT 0;
+    UPDATE artifact_sequences SET next_version = (
+        SELECT coalesce(max(version_index) + 1, 0) FROM artifacts
+        WHERE artifacts.sequence_id = artifact_sequences.id
+    );
+
+    CREATE TABLE artifact_blobs (
+        md5 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        birth_artifact_id INTEGER REFERENCES artifacts(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE artifact_manifests (
+        id INTEGER PRIMARY KEY,
+        artifact_id INTEGER NOT NULL UNIQUE REFERENCES artifacts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        digest TEXT NOT NULL DEFAULT '',
+        type TEXT NOT NULL DEFAULT 'FULL',
+        md5 TEXT
+    );
+    CREATE TABLE artifact_files (
+        id INTEGER PRIMARY KEY,
+        artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        size INTEGER,
+        ref TEXT,
+        birth_artifact_id INTEGER REFERENCES artifacts(id) ON DELETE SET NULL,
+        extra TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (artifact_id, path)
+    );
+    CREATE INDEX artifact_files_birth ON artifact_files (birth_artifact_id);
+    CREATE INDEX artifact_blobs_birth ON artifact_blobs (birth_artifact_id);
+    CREATE TABLE artifact_pending_aliases (
+        artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+        alias TEXT NOT NULL,
+        PRIMARY KEY (artifact_id, alias)
+    ) WITHOUT ROWID;
+    CREATE INDEX artifact_aliases_alias ON artifact_aliases (alias);
+    CREATE TABLE server_secret (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        secret BLOB NOT NULL
+    );
+    """,
 )
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Bring the database up to the latest version, one transaction per migration."""
+    """Bring the database up to the latest version, one transaction per migration.
+
+    Foreign keys are off while migrations run, as SQLite's procedure for rebuilding a
+    table says (with them on, dropping the old table would delete the rows that refer to
+    it); on a connection that enforces them, each migration checks them before it commits.
+    """
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
     row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
     current = row[0] or 0
     if current > len(MIGRATIONS):
         raise RuntimeError(f"database schema version {current} is newer than this server's")
-    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-        # executescript commits first; the script and its version row go in one transaction.
-        conn.executescript(
-            f"BEGIN IMMEDIATE;\n{script}\nINSERT INTO schema_version VALUES ({version});\nCOMMIT;"
-        )
+    if current == len(MIGRATIONS):
+        return
+    (enforced,) = conn.execute("PRAGMA foreign_keys").fetchone()
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            _apply(conn, version, script, check=bool(enforced))
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")
+
+
+def _apply(conn: sqlite3.Connection, version: int, script: str, *, check: bool) -> None:
+    # executescript commits any open transaction first, so the script opens its own and
+    # leaves it open for the check and the version row.
+    try:
+        conn.executescript(f"BEGIN IMMEDIATE;\n{script}")
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall() if check else []
+        if broken:
+            raise RuntimeError(
+                f"migration {version} would leave rows whose foreign keys point nowhere:"
+                f" {broken[:5]}"
+            )
+        conn.execute("INSERT INTO schema_version VALUES (?)", (version,))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -9,6 +9,7 @@ from typing import Any
 
 from runsapi._shared.changes import DELETED, Change, apply_changes
 from runsapi._shared.json_codec import unwrap_config, wrap_config
+from runsapi.server import _artifact_versions
 from runsapi.server._accounts import Viewer, visible_entity
 from runsapi.server._filters import Sql, sqlite_limits
 from runsapi.server._ids import encode_id
@@ -292,10 +293,10 @@ def delete_run(conn: sqlite3.Connection, run_id: int, *, delete_artifacts: bool)
         file_id for (file_id,) in conn.execute("SELECT id FROM files WHERE run_id = ?", (run_id,))
     ]
     if delete_artifacts:
-        conn.execute(
-            "DELETE FROM artifacts WHERE id IN (SELECT artifact_id FROM run_artifacts"
-            " WHERE run_id = ? AND direction = 'output')",
+        logged = conn.execute(
+            "SELECT artifact_id FROM run_artifacts WHERE run_id = ? AND direction = 'output'",
             (run_id,),
-        )
+        ).fetchall()
+        _artifact_versions.delete_versions(conn, [artifact_id for (artifact_id,) in logged])
     conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
     return files

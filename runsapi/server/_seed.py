@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from runsapi.server import _accounts, _artifacts, _files, _history, _projects
+from runsapi.server import _accounts, _artifacts, _files, _history, _projects, _seed_artifacts
 from runsapi.server._jsontext import dumps, dumps_queryable
 from runsapi.server._store import Store
 from runsapi.server._time import iso
@@ -203,30 +203,29 @@ def seed_project(
                 continue
             run_rng = random.Random(f"{spec.seed}:artifact:{index}")
             if dataset is None:
-                dataset = _artifacts.log_artifact(
+                dataset = _seed_artifacts.log_files(
                     conn,
+                    store,
                     project_id,
                     run_id,
                     name="training-data",
                     type_name="dataset",
-                    digest=hashlib.md5(b"training-data").hexdigest(),
-                    size=52_428_800,
-                    file_count=3,
+                    files=_seed_artifacts.dataset_files(random.Random(f"{spec.seed}:dataset")),
                     metadata={"rows": 60_000, "source": "synthetic"},
                     at=iso(EPOCH),
                 )
             elif index % 2 == 1:
                 _artifacts.link_artifact(conn, run_id, dataset, "input", "training-data")
+            architecture = {"layers": run_rng.randint(2, 48), "activation": "gelu"}
             for version in range(1 + index % 2):
-                _artifacts.log_artifact(
+                _seed_artifacts.log_files(
                     conn,
+                    store,
                     project_id,
                     run_id,
                     name=f"model-{name}",
                     type_name="model",
-                    digest=hashlib.md5(f"{name}:{version}".encode()).hexdigest(),
-                    size=run_rng.randint(10**6, 10**8),
-                    file_count=1,
+                    files=_seed_artifacts.model_files(run_rng, architecture),
                     metadata={"epoch": version, "val_acc": round(run_rng.random(), 4)},
                     tag_names=("candidate",) if version else (),
                     history_step=spec.steps - 1,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import wandb
 
 from runsapi import Api
 from runsapi.server import LocalServer, SeedSpec
+from tests.compat.conftest import official_api, server_for_the_official_client
 
 PROJECT = "demo/demo-project"
 SEED = SeedSpec(runs=24, steps=400, events=5, files=3, seed=23)
@@ -24,31 +24,13 @@ SEED = SeedSpec(runs=24, steps=400, events=5, files=3, seed=23)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    home = tmp_path_factory.mktemp("wandb-home")
-    saved = dict(os.environ)
-    # Keep the official client's files out of the real home, and off any network.
-    os.environ.update(
-        {
-            "HOME": str(home),
-            "WANDB_CONFIG_DIR": str(home / "config"),
-            "WANDB_CACHE_DIR": str(home / "cache"),
-            "WANDB_DATA_DIR": str(home / "data"),
-            "WANDB_DIR": str(home),
-            "WANDB_SILENT": "true",
-            "WANDB_DISABLE_SENTRY": "true",
-        }
-    )
-    try:
-        with LocalServer(seed=SEED) as running:
-            yield running
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with server_for_the_official_client(tmp_path_factory.mktemp("wandb-home"), SEED) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def official(server: LocalServer) -> Any:
-    return wandb.Api(api_key=server.api_key, overrides={"base_url": server.base_url}, timeout=60)
+    return official_api(server)
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ apart from what needs a later issue."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -69,17 +70,21 @@ def printed_pairs(capsys: pytest.CaptureFixture[str]) -> list[tuple[str, str]]:
     return list(zip(lines[::2], lines[1::2], strict=True))
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason="needs Artifact.download, issue 16")
-def test_example_usage_artifacts(server: LocalServer) -> None:
+def test_example_usage_artifacts(
+    server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """003_f82fb32b95ea6ab1.txt, "Example Usage", "# Access artifacts" (`model` is the
-    model a seeded run logged twice)."""
+    model a seeded run logged twice), run in a temporary working directory."""
+    monkeypatch.chdir(tmp_path)
     model = f"model-{server.seeded.run_names[1]}"
     api = Api()
     # Access artifacts
     artifact = api.artifact(f"demo/demo-project/{model}:v1")
-    artifact_dir = artifact.download()  # type: ignore[attr-defined]
+    artifact_dir = artifact.download()
 
     assert artifact.name == f"{model}:v1" and os.path.isdir(artifact_dir)
+    assert Path(artifact_dir) == Path("artifacts", f"{model}:v1")
+    assert sorted(os.listdir(artifact_dir)) == sorted(f.name for f in artifact.files())
 
 
 @pytest.mark.xfail(strict=True, raises=AttributeError, reason="needs Api.sweep, issue 17")

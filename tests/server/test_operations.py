@@ -16,6 +16,12 @@ from graphql import (
 )
 from graphql.language import FragmentSpreadNode, Visitor
 
+from runsapi._shared.manifest import (
+    MANIFEST_FILE_NAME,
+    artifact_digest,
+    dump_manifest,
+    md5_base64,
+)
 from runsapi.server import LocalServer
 from tests.server.conftest import Client
 
@@ -175,5 +181,67 @@ def test_every_operation_is_answered(  # noqa: PLR0915 (a statement or two per o
     versions = run("CollectionArtifacts", **where, type="model", collection=model)
     edges = versions["project"]["artifactType"]["artifactCollection"]["artifacts"]["edges"]
     assert [edge["version"] for edge in edges] == ["v0", "v1"]
+    dataset_id = run("ArtifactByName", **where, name="training-data:v0")["project"]["artifact"][
+        "id"
+    ]
+    manifest = run("ArtifactManifestUrl", id=dataset_id)["artifact"]["currentManifest"]
+    assert manifest["file"]["directUrl"]
+    listed_files = run("ArtifactFiles", **where, collection="training-data", alias="v0", perPage=1)[
+        "project"
+    ]["artifactCollection"]["artifactMembership"]["files"]
+    assert listed_files["totalCount"] >= 1 and len(listed_files["edges"]) == 1
+    _log_empty_artifact(run, fresh_client, where, run_name=first)
+    aliases = [
+        {
+            "alias": "golden",
+            "artifactCollectionName": "training-data",
+            "entityName": "demo",
+            "projectName": "demo-project",
+        }
+    ]
+    assert run("AddArtifactAliases", input={"artifactID": dataset_id, "aliases": aliases})
+    assert run("DeleteArtifactAliases", input={"artifactID": dataset_id, "aliases": aliases})
+    edited = run("UpdateArtifact", input={"artifactID": dataset_id, "description": "edited"})
+    assert edited["updateArtifact"]["artifact"]["description"] == "edited"
     run("DeleteRun", id=new_id, deleteArtifacts=True)
     assert set(answered) == set(documents), set(documents) - set(answered)
+
+
+def _log_empty_artifact(run: Any, client: Client, where: dict[str, str], *, run_name: str) -> None:
+    """CreateArtifact, CreateArtifactManifest, CreateArtifactFiles (of nothing), the
+    manifest's PUT, CommitArtifact and DeleteArtifact, for a version with no files."""
+    content = dump_manifest([])
+    created = run(
+        "CreateArtifact",
+        input={
+            "entityName": where["entity"],
+            "projectName": where["project"],
+            "artifactTypeName": "notes",
+            "artifactCollectionName": "empty-notes",
+            "runName": run_name,
+            "digest": artifact_digest({}),
+            "digestAlgorithm": "MANIFEST_MD5",
+        },
+    )["createArtifact"]["artifact"]
+    assert created["state"] == "PENDING"
+    manifest = {
+        "artifactID": created["id"],
+        "name": MANIFEST_FILE_NAME,
+        "entityName": where["entity"],
+        "projectName": where["project"],
+        "runName": run_name,
+    }
+    first = run("CreateArtifactManifest", input={**manifest, "digest": ""})
+    manifest_id = first["createArtifactManifest"]["artifactManifest"]["id"]
+    none = run(
+        "CreateArtifactFiles",
+        input={"artifactFiles": [], "storageLayout": "V2", "digestAlgorithm": "MANIFEST_MD5"},
+    )
+    assert none["createArtifactFiles"]["files"]["edges"] == [] and manifest_id
+    target = run("CreateArtifactManifest", input={**manifest, "digest": md5_base64(content)})
+    upload = target["createArtifactManifest"]["artifactManifest"]["file"]
+    put = client.http.put(upload["uploadUrl"], content=content)
+    assert put.status_code == 200, put.text
+    committed = run("CommitArtifact", id=created["id"])["commitArtifact"]["artifact"]
+    assert (committed["state"], committed["versionIndex"]) == ("COMMITTED", 0)
+    assert run("DeleteArtifact", id=created["id"], deleteAliases=True)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import string
 from typing import Any
 
 from ariadne import MutationType
 
-from runsapi.server import _accounts, _artifacts, _files, _projects, _runs
+from runsapi.server import _artifacts, _files, _projects, _runs
 from runsapi.server._constants import DEFAULT_PROJECT, MERGE_RUN_CHANGES, UPLOAD_HEADERS
-from runsapi.server._context import Record, RequestContext, ResolveInfo, context_of
+from runsapi.server._context import Record, ResolveInfo, context_of
 from runsapi.server._ids import decode_id
+from runsapi.server._resolvers._access import (
+    AccessError,
+    named_run,
+    visible_artifact,
+    visible_run,
+    writable_project,
+)
 
 mutation = MutationType()
 
@@ -20,43 +26,16 @@ _RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 _RUN_ID_LENGTH = 8
 
 
-class AccessError(LookupError):
-    """The thing named does not exist, or the viewer may not touch it (indistinguishable)."""
-
-
-def _visible_run(context: RequestContext, storage_id: str) -> Record:
-    run = _runs.run_by_row(context.conn, decode_id("Run", storage_id))
-    if run is None or context.project(run["_project_row"]) is None:
-        raise AccessError(f"run {storage_id} not found")
-    return run
-
-
-def _named_run(context: RequestContext, entity: str, project: str, name: str) -> Record:
-    run = _runs.find_visible_run(context.conn, context.viewer, entity, project, name)
-    if run is None:
-        raise AccessError(f"run {entity}/{project}/{name} not found")
-    return run
-
-
-def _project_id(
-    context: RequestContext, conn: sqlite3.Connection, entity: str | None, name: str
-) -> tuple[int, bool]:
-    entity_id = _accounts.visible_entity(conn, context.viewer, entity)
-    if entity_id is None:
-        raise AccessError(f"entity {entity} not found")
-    return _projects.ensure_project(conn, entity_id, name, context.viewer.user_id)
-
-
 @mutation.field("upsertBucket")
 def _upsert_bucket(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     with context.store.write() as conn:
         if input.get("id") is not None:
-            run_id = _visible_run(context, input["id"])["_row"]
+            run_id = visible_run(context, input["id"])["_row"]
             _runs.update_run(conn, run_id, input)
             inserted = False
         else:
-            project_id, _ = _project_id(
+            project_id, _ = writable_project(
                 context, conn, input.get("entityName"), input.get("modelName") or DEFAULT_PROJECT
             )
             name = input.get("name") or "".join(
@@ -78,7 +57,7 @@ def _merge_run_changes(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Reco
     if MERGE_RUN_CHANGES not in context.features:
         raise ValueError(f"mergeRunChanges is not offered: {MERGE_RUN_CHANGES} is disabled")
     with context.store.write() as conn:
-        run_id = _visible_run(context, input["id"])["_row"]
+        run_id = visible_run(context, input["id"])["_row"]
         _runs.merge_run(conn, run_id, input)
     return {
         "bucket": _runs.run_by_row(context.conn, run_id),
@@ -90,7 +69,7 @@ def _merge_run_changes(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Reco
 def _delete_run(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     with context.store.write() as conn:
-        run = _visible_run(context, input["id"])
+        run = visible_run(context, input["id"])
         files = _runs.delete_run(
             conn, run["_row"], delete_artifacts=bool(input.get("deleteArtifacts"))
         )
@@ -102,7 +81,7 @@ def _delete_run(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
 def _update_run_state(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     with context.store.write() as conn:
-        run = _visible_run(context, input["id"])
+        run = visible_run(context, input["id"])
         _runs.change_state(conn, run["_row"], run["state"], input["state"])
     return {"success": True}
 
@@ -111,7 +90,7 @@ def _update_run_state(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Recor
 def _stop_run(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
     with context.store.write() as conn:
-        run = _visible_run(context, input["id"])
+        run = visible_run(context, input["id"])
         _runs.stop_run(conn, run["_row"], run["state"])
     return {"success": True}
 
@@ -135,7 +114,7 @@ def _create_run_files(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Recor
     context = context_of(info)
     entity, project, name = input["entityName"], input["projectName"], input["runName"]
     with context.store.write() as conn:
-        run = _named_run(context, entity, project, name)
+        run = named_run(context, entity, project, name)
         prefix = _files.file_url(context.base_url, entity, project, name, "").rstrip("/")
         files = _files.files_by_name(conn, run["_row"], input["files"], prefix)
     return {"runID": run["id"], "uploadHeaders": list(UPLOAD_HEADERS), "files": files}
@@ -144,7 +123,7 @@ def _create_run_files(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Recor
 @mutation.field("markRunFilesUploaded")
 def _mark_run_files_uploaded(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
-    _named_run(context, input["entityName"], input["projectName"], input["runName"])
+    named_run(context, input["entityName"], input["projectName"], input["runName"])
     return {"success": True}
 
 
@@ -155,7 +134,7 @@ def _upsert_model(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     if not name:
         raise ValueError("a project needs a name")
     with context.store.write() as conn:
-        project_id, inserted = _project_id(context, conn, input.get("entityName"), name)
+        project_id, inserted = writable_project(context, conn, input.get("entityName"), name)
         _projects.update_project(conn, project_id, input)
     record = context.project(project_id)
     return {"project": record, "model": record, "inserted": inserted}
@@ -164,12 +143,9 @@ def _upsert_model(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
 @mutation.field("useArtifact")
 def _use_artifact(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Record:
     context = context_of(info)
-    artifact_id = decode_id("Artifact", input["artifactID"])
     with context.store.write() as conn:
-        run = _named_run(context, input["entityName"], input["projectName"], input["runName"])
-        owner = _artifacts.artifact_owner(conn, artifact_id)
-        if owner is None or not context.can_see(owner):
-            raise AccessError(f"artifact {input['artifactID']} not found")
+        run = named_run(context, input["entityName"], input["projectName"], input["runName"])
+        artifact_id = visible_artifact(context, input["artifactID"])["_row"]
         _artifacts.link_artifact(conn, run["_row"], artifact_id, "input", input.get("usedAs"))
     return {"artifact": _artifacts.artifact_by_row(context.conn, artifact_id)}
 

@@ -1,0 +1,51 @@
+"""What the tests that run the official `wandb` client against a LocalServer share."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import wandb
+
+from runsapi.server import LocalServer, SeedSpec
+
+
+@contextmanager
+def server_for_the_official_client(home: Path, seed: SeedSpec) -> Iterator[LocalServer]:
+    """A seeded LocalServer, with the official client's files (settings, cache, data,
+    artifacts) kept under `home` rather than the real home, and its telemetry off."""
+    saved = dict(os.environ)
+    os.environ.update(
+        {
+            "HOME": str(home),
+            "WANDB_CONFIG_DIR": str(home / "config"),
+            "WANDB_CACHE_DIR": str(home / "cache"),
+            "WANDB_DATA_DIR": str(home / "data"),
+            "WANDB_ARTIFACT_DIR": str(home / "artifacts"),
+            "WANDB_DIR": str(home),
+            "WANDB_SILENT": "true",
+            "WANDB_DISABLE_SENTRY": "true",
+        }
+    )
+    try:
+        with LocalServer(seed=seed) as running:
+            yield running
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def official_api(server: LocalServer) -> Any:
+    return wandb.Api(api_key=server.api_key, overrides={"base_url": server.base_url}, timeout=60)
+
+
+def downloaded(root: Path) -> dict[str, bytes]:
+    """Every file under `root`, by its `/`-separated path, with its bytes."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file()
+    }
