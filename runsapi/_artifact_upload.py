@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
 # Files registered per createArtifactFiles request.
 FILES_PER_REQUEST = 100
+UPLOAD_CHUNK_BYTES = 1 << 20
 
 
 def create_version(
@@ -212,9 +215,35 @@ def _upload_files(
 def _put(
     session: Session, source: Path, entry: ManifestEntry, url: str, headers: dict[str, str]
 ) -> None:
-    data = source.read_bytes()
-    if md5_base64(data) != entry.digest:
-        raise UsageError(
-            f"{source} changed after it was added as {entry.path!r}; add it again to log it"
+    body = _FileBody(source, entry)
+    session.gql.upload(url, body, {**headers, "Content-Length": str(body.size)})
+
+
+class _FileBody:
+    """A file's bytes for an upload, streamed a chunk at a time and hashed as they go,
+    so that a file changed since it was added is refused rather than stored under a
+    digest it no longer has. Iterable again, for a retry."""
+
+    def __init__(self, source: Path, entry: ManifestEntry) -> None:
+        self.source = source
+        self.entry = entry
+        self.size = entry.size or 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        digest = hashlib.md5(usedforsecurity=False)
+        sent = 0
+        with self.source.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(UPLOAD_CHUNK_BYTES), b""):
+                sent += len(chunk)
+                if sent > self.size:
+                    raise self._changed()
+                digest.update(chunk)
+                yield chunk
+        if sent != self.size or base64.b64encode(digest.digest()).decode() != self.entry.digest:
+            raise self._changed()
+
+    def _changed(self) -> UsageError:
+        return UsageError(
+            f"{self.source} changed after it was added as {self.entry.path!r};"
+            " add it again to log it"
         )
-    session.gql.upload(url, data, headers)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ParamSpec, TypeVar, cast
 
 import httpx
@@ -170,7 +170,7 @@ class _GraphQLHTTP:
         url: str,
         *,
         json: Any = None,
-        content: bytes | None = None,
+        content: bytes | Iterable[bytes] | None = None,
         headers: Mapping[str, str] | None = None,
         operation: str | None = None,
         idempotent: bool = True,
@@ -331,8 +331,11 @@ class GraphQLClient(GeneratedClient):
         """
         self._send_plain("GET", url, consume=lambda response: consume(response.iter_bytes()))
 
-    def upload(self, url: str, content: bytes, headers: Mapping[str, str]) -> None:
-        """PUT bytes to an upload URL; safe to retry, since a PUT replaces."""
+    def upload(
+        self, url: str, content: bytes | Iterable[bytes], headers: Mapping[str, str]
+    ) -> None:
+        """PUT bytes to an upload URL; safe to retry, since a PUT replaces. An iterable
+        body is streamed, and iterated again for a retry (so not a generator)."""
         self._send_plain("PUT", url, content=content, headers=headers)
 
     def _send_plain(
@@ -340,7 +343,7 @@ class GraphQLClient(GeneratedClient):
         method: str,
         url: str,
         *,
-        content: bytes | None = None,
+        content: bytes | Iterable[bytes] | None = None,
         headers: Mapping[str, str] | None = None,
         consume: Callable[[httpx.Response], None] | None = None,
     ) -> httpx.Response:
