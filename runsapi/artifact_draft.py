@@ -8,28 +8,28 @@ under a digest it no longer has.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO, Any, Literal, overload
 from urllib.parse import unquote, urlsplit
 
 from runsapi._exceptions import UsageError
+from runsapi._shared.artifact_names import check_collection_name, check_type_name
 from runsapi._shared.manifest import ManifestEntry, artifact_digest, md5_base64_of
 from runsapi.files import safe_destination
 
-# W&B's rule for artifact (collection) and type names.
-_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-NAME_RULE = "letters, digits, '-', '_' and '.'"
 
-
-def check_artifact_name(name: object, what: str = "artifact name") -> str:
-    """`name` if W&B would accept it as a collection or type name, else UsageError."""
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise UsageError(f"invalid {what} {name!r}: use {NAME_RULE} only")
-    return name
+def checked(check: Callable[[str], str], value: object, what: str) -> str:
+    """`value` if it is a string `check` accepts (a rule of _shared/artifact_names.py),
+    else UsageError with the rule's message."""
+    if not isinstance(value, str):
+        raise UsageError(f"{what} must be a string, got {value!r}")
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def check_entry_name(name: str) -> str:
@@ -57,8 +57,8 @@ class ArtifactDraft:
         description: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
-        self.name = check_artifact_name(name)
-        self.type = check_artifact_name(type, "artifact type")
+        self.name = checked(check_collection_name, name, "an artifact name")
+        self.type = checked(check_type_name, type, "an artifact type")
         self.description = description
         self.metadata: dict[str, Any] = dict(metadata or {})
         self._entries: dict[str, ManifestEntry] = {}

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +16,9 @@ from runsapi._json import decode_object, encode
 from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import ArtifactPath, ProjectPath, RunPath
 from runsapi._results import run_of
+from runsapi._shared.artifact_names import check_alias, check_tag, is_version_alias
 from runsapi._time import as_utc
+from runsapi.artifact_draft import checked
 from runsapi.artifact_files import (
     FILES_PER_PAGE,
     ArtifactFile,
@@ -36,9 +37,6 @@ if TYPE_CHECKING:
     from runsapi._session import Session as _Session
     from runsapi.run import Run
 
-# `v3`: the alias every version has, set by the server and never by users.
-_VERSION_ALIAS = re.compile(r"^v\d+$")
-
 
 def _when(value: datetime | None) -> datetime:
     moment = as_utc(value)
@@ -46,26 +44,21 @@ def _when(value: datetime | None) -> datetime:
     return moment
 
 
-def _check_labels(values: object, what: str) -> list[str]:
+def _check_each(values: object, check: Callable[[str], str], what: str) -> list[str]:
+    """`values` (a list, not a string) with each checked by a rule of
+    _shared/artifact_names.py; duplicates dropped."""
     if isinstance(values, str) or not isinstance(values, Sequence):
         raise UsageError(f"{what} must be a list of strings, got {values!r}")
-    for value in values:
-        if not isinstance(value, str) or not value.strip():
-            raise UsageError(f"{what} must be non-empty strings, got {value!r}")
-    return list(dict.fromkeys(values))
+    return list(dict.fromkeys(checked(check, value, f"each of {what}") for value in values))
 
 
 def check_aliases(aliases: object) -> list[str]:
-    """Aliases users may set: strings, none of them a version (`v3`) alias."""
-    checked = _check_labels(aliases, "aliases")
-    reserved = [alias for alias in checked if _VERSION_ALIAS.match(alias)]
-    if reserved:
-        raise UsageError(f"aliases {reserved} are version numbers, which the server assigns")
-    return checked
+    """Aliases users may set: none of them a version (`v3`), which the server assigns."""
+    return _check_each(aliases, check_alias, "aliases")
 
 
 def check_tags(tags: object) -> list[str]:
-    return _check_labels(tags, "tags")
+    return _check_each(tags, check_tag, "tags")
 
 
 class Artifact:
@@ -92,7 +85,7 @@ class Artifact:
             self.tags: list[str] = self._saved_tags()
 
     def _saved_aliases(self) -> list[str]:
-        return [a.alias for a in self._data.aliases if not _VERSION_ALIAS.match(a.alias)]
+        return [a.alias for a in self._data.aliases if not is_version_alias(a.alias)]
 
     def _saved_tags(self) -> list[str]:
         return [tag.name for tag in self._data.tags]

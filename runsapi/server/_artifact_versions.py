@@ -12,9 +12,9 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from runsapi._shared.artifact_names import LATEST, version_alias
 from runsapi._shared.manifest import artifact_digest
 from runsapi.server import _artifact_storage
-from runsapi.server._artifact_rules import LATEST, version_alias
 from runsapi.server._constants import MISSING_FILES_NAMED
 from runsapi.server._time import now
 

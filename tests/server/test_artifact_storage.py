@@ -433,7 +433,7 @@ def test_update_artifact(client: Client) -> None:
                 "artifactID": artifact["id"],
                 "description": "now described",
                 "metadata": '{"epoch": 2}',
-                "tagsToAdd": [{"tagName": "new tag"}, {"tagName": "v1.2"}],
+                "tagsToAdd": [{"tagName": "new tag"}, {"tagName": "v1-2"}],
                 "tagsToDelete": [{"tagName": "old"}],
                 "aliases": [
                     {"alias": "keep", "artifactCollectionName": name},
@@ -443,7 +443,7 @@ def test_update_artifact(client: Client) -> None:
         },
     )["result"]["artifact"]
     assert changed["description"] == "now described" and changed["metadata"] == '{"epoch":2}'
-    assert [tag["name"] for tag in changed["tags"]] == ["new tag", "v1.2"]
+    assert [tag["name"] for tag in changed["tags"]] == ["new tag", "v1-2"]
     assert [a["alias"] for a in changed["aliases"]] == ["latest", "v0", "keep", "added"]
     (error,) = client.errors(UPDATE, {"input": {"artifactID": artifact["id"], "metadata": "[1]"}})
     assert "JSON object" in error

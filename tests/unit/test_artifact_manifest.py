@@ -126,12 +126,17 @@ def test_draft_references(tmp_path: Path) -> None:
     assert draft.size == 0  # references are not uploaded
 
 
-@pytest.mark.parametrize("name", ["", "a:b", "a/b", "with space", "ü", None])
+@pytest.mark.parametrize("name", ["", "a:b", "a/b", "with space", "ü", "x" * 129, None])
 def test_bad_draft_names_raise_before_anything(name: object) -> None:
-    with pytest.raises(UsageError, match="invalid artifact name"):
+    with pytest.raises(UsageError, match="artifact name"):
         ArtifactDraft(name, type="dataset")  # type: ignore[arg-type]
-    with pytest.raises(UsageError, match="invalid artifact type"):
-        ArtifactDraft("ok", type=name)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", ["", "a:b", "a/b", "wandb-history", "x" * 129, None])
+def test_bad_draft_types_raise_before_anything(kind: object) -> None:
+    with pytest.raises(UsageError, match="artifact type"):
+        ArtifactDraft("ok", type=kind)  # type: ignore[arg-type]
+    assert ArtifactDraft("ok", type="model weights").type == "model weights"
 
 
 def test_bad_entries_are_refused(tmp_path: Path) -> None:

@@ -4,22 +4,22 @@ in one transaction; the viewer may write what it may see (_access.py)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from ariadne import MutationType
 
-from runsapi._shared.manifest import base64_to_hex
-from runsapi.server import _artifact_storage, _artifact_versions, _artifacts
-from runsapi.server._artifact_rules import (
+from runsapi._shared.artifact_names import (
     LATEST,
     check_alias,
     check_collection_name,
     check_tag,
     check_type_name,
     is_managed_alias,
-    metadata_text,
 )
+from runsapi._shared.manifest import base64_to_hex
+from runsapi.server import _artifact_storage, _artifact_versions, _artifacts
 from runsapi.server._constants import MAX_UPLOAD_BYTES
 from runsapi.server._context import (
     Record,
@@ -29,6 +29,7 @@ from runsapi.server._context import (
     context_of,
 )
 from runsapi.server._ids import decode_id
+from runsapi.server._jsontext import dumps
 from runsapi.server._resolvers._access import (
     AccessError,
     can_see_artifact,
@@ -89,6 +90,19 @@ def _collection_of(context: RequestContext, artifact: Record) -> tuple[str, str,
 def _require_state(artifact: Record, state: str, doing: str) -> None:
     if artifact["state"] != state:
         raise ValueError(f"cannot {doing}: the artifact version is {artifact['state']}")
+
+
+def metadata_text(value: Any) -> str:
+    """A version's metadata (a JSONString, or an object already decoded) as stored."""
+    parsed = value
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError as exc:
+            raise ValueError(f"artifact metadata is not JSON: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise ValueError("artifact metadata must be a JSON object")
+    return dumps(parsed)
 
 
 @mutation.field("createArtifact")

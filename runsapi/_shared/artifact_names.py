@@ -1,19 +1,19 @@
-"""What artifact names, aliases, tags and metadata may be: checked before anything is
-written, with errors that say what is allowed."""
+"""What artifact names, aliases and tags may be: the client checks them before sending,
+the server before writing, with the same rules and messages (ValueError)."""
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
-
-from runsapi.server._jsontext import dumps
 
 LATEST = "latest"
 _COLLECTION_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _VERSION_ALIAS = re.compile(r"v\d+")
-_TAG = re.compile(r"[\w. -]+")
+# W&B's own rules: its client's for tags (one space between words) and types, its
+# server's for names.
+_TAG = re.compile(r"[-\w]+( +[-\w]+)*")
 _ALIAS_FORBIDDEN = ("/", ":")
+NAME_MAX_LENGTH = 128
+RESERVED_TYPE_PREFIX = "wandb-"
 
 
 def version_alias(index: int) -> str:
@@ -30,18 +30,24 @@ def is_managed_alias(alias: str) -> bool:
 
 
 def check_collection_name(name: str) -> str:
-    if not _COLLECTION_NAME.fullmatch(name):
+    if not _COLLECTION_NAME.fullmatch(name) or len(name) > NAME_MAX_LENGTH:
         raise ValueError(
-            f"invalid artifact name {name!r}: names may contain only letters, digits,"
-            " '-', '_' and '.'"
+            f"invalid artifact name {name!r}: names have at most {NAME_MAX_LENGTH} letters,"
+            " digits, '-', '_' and '.'"
         )
     return name
 
 
 def check_type_name(name: str) -> str:
-    if not name or any(char in name for char in _ALIAS_FORBIDDEN):
+    if (
+        not name
+        or len(name) > NAME_MAX_LENGTH
+        or any(char in name for char in _ALIAS_FORBIDDEN)
+        or name.startswith(RESERVED_TYPE_PREFIX)
+    ):
         raise ValueError(
-            f"invalid artifact type {name!r}: types are not empty and contain no '/' or ':'"
+            f"invalid artifact type {name!r}: types have 1 to {NAME_MAX_LENGTH} characters,"
+            f" no '/' or ':', and do not start with {RESERVED_TYPE_PREFIX!r} (W&B's own)"
         )
     return name
 
@@ -58,21 +64,9 @@ def check_alias(alias: str) -> str:
 
 
 def check_tag(name: str) -> str:
-    if not _TAG.fullmatch(name) or not name.strip():
+    if not _TAG.fullmatch(name):
         raise ValueError(
-            f"invalid tag {name!r}: tags may contain only letters, digits, '-', '_', '.' and spaces"
+            f"invalid tag {name!r}: tags are words of letters, digits, '-' and '_',"
+            " separated by spaces"
         )
     return name
-
-
-def metadata_text(value: Any) -> str:
-    """A version's metadata (a JSONString, or an object already decoded) as stored."""
-    parsed = value
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError as exc:
-            raise ValueError(f"artifact metadata is not JSON: {exc}") from exc
-    if not isinstance(parsed, dict):
-        raise ValueError("artifact metadata must be a JSON object")
-    return dumps(parsed)
