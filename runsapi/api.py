@@ -527,3 +527,13 @@ class Api:
             f"{path!r} names the {kind} {target}; runsapi does not support {kind}s yet "
             "(from_path returns projects and runs)"
         )
+
+    # -- sweeps (issue 17) ----------------------------------------------------------------
+
+    # -- reports (issue 17) ---------------------------------------------------------------
+
+    # -- teams and users (issue 17) -------------------------------------------------------
+
+    # -- launch: run queues and jobs (issue 17) -------------------------------------------
+
+    # -- TensorBoard (issue 17) -----------------------------------------------------------

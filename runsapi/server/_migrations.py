@@ -264,6 +264,59 @@ MIGRATIONS: tuple[str, ...] = (
         secret BLOB NOT NULL
     );
     """,
+    # Reports, team administration, API key descriptions, service accounts, and W&B
+    # Launch's run queues (recorded, never run).
+    """
+    CREATE TABLE views (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        name TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        description TEXT,
+        type TEXT NOT NULL DEFAULT 'runs',
+        spec TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX views_project ON views (project_id, type, id);
+
+    ALTER TABLE memberships ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE api_keys ADD COLUMN description TEXT;
+    ALTER TABLE users ADD COLUMN account_type TEXT NOT NULL DEFAULT 'USER';
+    CREATE INDEX users_email ON users (email);
+
+    CREATE TABLE default_resource_configs (
+        id INTEGER PRIMARY KEY,
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        resource TEXT NOT NULL,
+        config TEXT NOT NULL DEFAULT '{}',
+        template_variables TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE run_queues (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        access TEXT NOT NULL DEFAULT 'PROJECT',
+        prioritization_mode TEXT,
+        default_resource_config_id INTEGER
+            REFERENCES default_resource_configs(id) ON DELETE SET NULL,
+        external_links TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        UNIQUE (project_id, name)
+    );
+    CREATE TABLE run_queue_items (
+        id INTEGER PRIMARY KEY,
+        queue_id INTEGER NOT NULL REFERENCES run_queues(id) ON DELETE CASCADE,
+        state TEXT NOT NULL DEFAULT 'PENDING',
+        priority INTEGER,
+        run_spec TEXT NOT NULL DEFAULT '{}',
+        associated_run_id TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX run_queue_items_queue ON run_queue_items (queue_id, id);
+    """,
 )
 
 
