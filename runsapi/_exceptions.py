@@ -12,12 +12,14 @@
     ├── APIStatusError             the server answered with a non-2xx status
     │   ├── BadRequestError        400
     │   ├── AuthenticationError    401
-    │   ├── PermissionDeniedError  403
+    │   ├── HTTPPermissionDeniedError  403 (also a PermissionDeniedError)
     │   ├── HTTPNotFoundError      404 (also a NotFoundError)
     │   ├── RateLimitError         429
     │   └── InternalServerError    5xx
     ├── NotFoundError              a project, run or file does not exist (also a LookupError)
+    ├── PermissionDeniedError      the API key's user may not do this (HTTP 403 or GraphQL)
     ├── GraphQLError               the response carried GraphQL `errors`
+    │   └── GraphQLPermissionDeniedError  a PERMISSION_ERROR (also a PermissionDeniedError)
     ├── ResponseValidationError    the response does not have the shape the schema promises
     ├── PaginationError            a connection's cursor did not advance
     └── NotSupportedError          what W&B offers, runsapi not yet (a NotImplementedError)
@@ -37,6 +39,8 @@ import pydantic
 
 from runsapi._responses import graphql_errors, parse_retry_after
 
+# The `extensions.code` of a GraphQL error W&B answers an admin's operation with.
+PERMISSION_ERROR_CODE = "PERMISSION_ERROR"
 # Longest piece of a non-JSON error body quoted in a message.
 _MAX_BODY_IN_MESSAGE = 500
 _REDACTED = "[REDACTED]"
@@ -85,8 +89,28 @@ class UnsafePathError(UsageError):
 
 
 class NotSupportedError(RunsApiError, NotImplementedError):
-    """Something W&B offers that runsapi does not support yet, such as a sweep or report
-    path given to `Api.from_path`; raised before any request is sent."""
+    """Something W&B offers that runsapi does not support yet; raised before any request
+    is sent."""
+
+
+class LaunchError(RunsApiError):
+    """The server answered a run queue mutation with `success: false`."""
+
+
+class QueuedRunTimeoutError(RunsApiError, TimeoutError):
+    """`QueuedRun.wait_until_running` gave up: no run was started for the item in time."""
+
+    def __init__(self, message: str, *, item_id: str, state: str, timeout: float) -> None:
+        super().__init__(message)
+        self.item_id = item_id
+        self.state = state
+        """The item's state when the wait ended (lower-cased, `pending` and so on)."""
+        self.timeout = timeout
+
+
+class ResourceConfigWarning(UserWarning):
+    """A problem the server found in a queue's resource config template (W&B's
+    `configSchemaValidationErrors`), such as a placeholder no template variable names."""
 
 
 class APIConnectionError(RunsApiError):
@@ -127,7 +151,14 @@ class AuthenticationError(APIStatusError):
     status_code: Literal[401] = 401
 
 
-class PermissionDeniedError(APIStatusError):
+class PermissionDeniedError(RunsApiError):
+    """The API key's user may not do this: the server refused with HTTP 403
+    (HTTPPermissionDeniedError) or with a GraphQL error whose `extensions.code` is
+    PERMISSION_ERROR (GraphQLPermissionDeniedError), as W&B answers an operation reserved
+    to server or team admins. Nothing was changed."""
+
+
+class HTTPPermissionDeniedError(APIStatusError, PermissionDeniedError):
     """HTTP 403: the API key may not access this resource."""
 
     status_code: Literal[403] = 403
@@ -192,6 +223,11 @@ class GraphQLError(RunsApiError):
         super().__init__(message)
 
 
+class GraphQLPermissionDeniedError(GraphQLError, PermissionDeniedError):
+    """A GraphQL error with `extensions.code` PERMISSION_ERROR: an operation reserved to
+    server admins (listing or creating users) or a team's admins (changing its members)."""
+
+
 class ResponseValidationError(RunsApiError):
     """The server's answer does not have the shape schema.graphql promises."""
 
@@ -214,7 +250,7 @@ CommError = RunsApiError
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
-    403: PermissionDeniedError,
+    403: HTTPPermissionDeniedError,
     404: HTTPNotFoundError,
     429: RateLimitError,
 }
@@ -321,7 +357,8 @@ def error_for_graphql(
     operation: str | None,
     secret: str | None,
 ) -> GraphQLError:
-    """The typed error for a response whose body carries GraphQL `errors`."""
+    """The typed error for a response whose body carries GraphQL `errors`: a
+    GraphQLPermissionDeniedError when one of them is a PERMISSION_ERROR."""
     said = "; ".join(detail.message for detail in details)
     redacted = [
         GraphQLErrorDetail(
@@ -332,7 +369,9 @@ def error_for_graphql(
         )
         for d in details
     ]
-    return GraphQLError(
+    denied = any(d.extensions.get("code") == PERMISSION_ERROR_CODE for d in details)
+    cls = GraphQLPermissionDeniedError if denied else GraphQLError
+    return cls(
         redact(f"{_label(operation)} failed: {said}", secret),
         errors=redacted,
         data=data,

@@ -24,6 +24,8 @@ from runsapi_generated.enums import (
     ArtifactManifestType,
     ArtifactState,
     ArtifactStorageLayout,
+    RunQueueAccessType,
+    RunQueuePrioritizationMode,
 )
 from runsapi_generated.fragments import ArtifactCollectionFragment as ArtifactCollectionData
 from runsapi_generated.fragments import ArtifactFileFragment as ArtifactFileData
@@ -32,8 +34,18 @@ from runsapi_generated.fragments import ArtifactTypeFragment as ArtifactTypeData
 from runsapi_generated.fragments import FileFragment as FileData
 from runsapi_generated.fragments import FullRunFragment as FullRun
 from runsapi_generated.fragments import LightRunFragment as LightRun
+from runsapi_generated.fragments import MemberFragment as MemberData
 from runsapi_generated.fragments import ProjectFragment as ProjectData
+from runsapi_generated.fragments import ReportFragment as ReportData
+from runsapi_generated.fragments import RunQueueFragment as RunQueueData
+from runsapi_generated.fragments import RunQueueItemFragment as RunQueueItemData
+from runsapi_generated.fragments import SweepFragment as SweepData
+from runsapi_generated.fragments import TeamFragment as TeamData
+from runsapi_generated.fragments import UserAccountFragment as UserAccountData
 from runsapi_generated.fragments import UserFragment as UserData
+from runsapi_generated.get_default_resource_config import (
+    GetDefaultResourceConfigEntityDefaultResourceConfig as ResourceConfigData,
+)
 from runsapi_generated.input_types import (
     AddAliasesInput,
     ArtifactAliasInput,
@@ -94,11 +106,21 @@ __all__ = [
     "FullRun",
     "GraphQLClient",
     "LightRun",
+    "MemberData",
     "ProjectData",
+    "ReportData",
+    "ResourceConfigData",
     "RunChangeInput",
+    "RunQueueAccessType",
+    "RunQueueData",
+    "RunQueueItemData",
+    "RunQueuePrioritizationMode",
+    "SweepData",
     "TagInput",
+    "TeamData",
     "UpdateArtifactInput",
     "UpdateRunStateInput",
+    "UserAccountData",
     "UserData",
     "connect",
 ]
@@ -251,25 +273,46 @@ class GraphQLClient(GeneratedClient):
     create_artifact = _mapped(GeneratedClient.create_artifact)
     create_artifact_files = _mapped(GeneratedClient.create_artifact_files)
     create_artifact_manifest = _mapped(GeneratedClient.create_artifact_manifest)
+    create_default_resource_config = _mapped(GeneratedClient.create_default_resource_config)
+    create_invite = _mapped(GeneratedClient.create_invite)
     create_project = _mapped(GeneratedClient.create_project)
     create_run = _mapped(GeneratedClient.create_run)
     create_run_files = _mapped(GeneratedClient.create_run_files)
+    create_run_queue = _mapped(GeneratedClient.create_run_queue)
+    create_service_account = _mapped(GeneratedClient.create_service_account)
+    create_team = _mapped(GeneratedClient.create_team)
+    create_user = _mapped(GeneratedClient.create_user)
+    delete_api_key = _mapped(GeneratedClient.delete_api_key)
     delete_artifact = _mapped(GeneratedClient.delete_artifact)
     delete_artifact_aliases = _mapped(GeneratedClient.delete_artifact_aliases)
     delete_files = _mapped(GeneratedClient.delete_files)
+    delete_from_run_queue = _mapped(GeneratedClient.delete_from_run_queue)
+    delete_invite = _mapped(GeneratedClient.delete_invite)
     delete_run = _mapped(GeneratedClient.delete_run)
+    delete_run_queue = _mapped(GeneratedClient.delete_run_queue)
+    generate_api_key = _mapped(GeneratedClient.generate_api_key)
     get_default_entity = _mapped(GeneratedClient.get_default_entity)
+    get_default_resource_config = _mapped(GeneratedClient.get_default_resource_config)
     get_project = _mapped(GeneratedClient.get_project)
     get_projects = _mapped(GeneratedClient.get_projects)
     get_run = _mapped(GeneratedClient.get_run)
     get_run_full = _mapped(GeneratedClient.get_run_full)
+    get_run_queue = _mapped(GeneratedClient.get_run_queue)
+    get_run_queue_item = _mapped(GeneratedClient.get_run_queue_item)
+    get_run_queue_items = _mapped(GeneratedClient.get_run_queue_items)
     get_run_state = _mapped(GeneratedClient.get_run_state)
     get_runs = _mapped(GeneratedClient.get_runs)
     get_runs_full = _mapped(GeneratedClient.get_runs_full)
+    get_sweep = _mapped(GeneratedClient.get_sweep)
+    get_sweeps = _mapped(GeneratedClient.get_sweeps)
+    get_team = _mapped(GeneratedClient.get_team)
     get_viewer = _mapped(GeneratedClient.get_viewer)
     mark_run_files_uploaded = _mapped(GeneratedClient.mark_run_files_uploaded)
     merge_run_changes = _mapped(GeneratedClient.merge_run_changes)
     project_artifact_type_list = _mapped(GeneratedClient.project_artifact_type_list)
+    project_reports = _mapped(GeneratedClient.project_reports)
+    push_to_run_queue = _mapped(GeneratedClient.push_to_run_queue)
+    report_by_id = _mapped(GeneratedClient.report_by_id)
     run_events = _mapped(GeneratedClient.run_events)
     run_files = _mapped(GeneratedClient.run_files)
     run_history_keys = _mapped(GeneratedClient.run_history_keys)
@@ -278,12 +321,14 @@ class GraphQLClient(GeneratedClient):
     run_output_artifacts = _mapped(GeneratedClient.run_output_artifacts)
     run_sampled_history = _mapped(GeneratedClient.run_sampled_history)
     runs_sampled_history = _mapped(GeneratedClient.runs_sampled_history)
+    search_users = _mapped(GeneratedClient.search_users)
     server_features_query = _mapped(GeneratedClient.server_features_query)
     stop_run = _mapped(GeneratedClient.stop_run)
     type_artifact_collections = _mapped(GeneratedClient.type_artifact_collections)
     update_artifact = _mapped(GeneratedClient.update_artifact)
     update_run = _mapped(GeneratedClient.update_run)
     update_run_state = _mapped(GeneratedClient.update_run_state)
+    upsert_run_queue = _mapped(GeneratedClient.upsert_run_queue)
     use_artifact = _mapped(GeneratedClient.use_artifact)
 
     def __init__(
@@ -337,6 +382,11 @@ class GraphQLClient(GeneratedClient):
         """PUT bytes to an upload URL; safe to retry, since a PUT replaces. An iterable
         body is streamed, and iterated again for a retry (so not a generator)."""
         self._send_plain("PUT", url, content=content, headers=headers)
+
+    def post_run_stream(self, url: str, body: bytes) -> None:
+        """POST a JSON body to a run's file stream. Retried like a read: the stream's
+        offsets make a repeated POST harmless."""
+        self._send_plain("POST", url, content=body, headers={"Content-Type": "application/json"})
 
     def _send_plain(
         self,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import string
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
+from runsapi import _launch_checks as launch_checks
+from runsapi._checks import check_count
 from runsapi._config import resolve_settings
 from runsapi._constants import (
     DEFAULT_ORDER,
@@ -21,10 +25,10 @@ from runsapi._constants import (
 from runsapi._exceptions import (
     InvalidPathError,
     NotFoundError,
-    NotSupportedError,
     ResponseValidationError,
     UsageError,
 )
+from runsapi._file_stream import finish_run
 from runsapi._json import check_storable, encode
 from runsapi._pagination import Page, Paginator, page_of
 from runsapi._paths import (
@@ -36,12 +40,12 @@ from runsapi._paths import (
     parse_project_path,
     parse_report_path,
     parse_run_path,
-    parse_sweep_path,
     path_kind,
 )
 from runsapi._retry import RetryPolicy
 from runsapi._session import Client, Session
 from runsapi._shared.json_codec import wrap_config
+from runsapi._shared.launch_rules import LAUNCH_PROJECT
 from runsapi._time import as_utc
 from runsapi._transport import USER_AGENT
 from runsapi._types import NOT_GIVEN, NotGiven
@@ -56,8 +60,24 @@ from runsapi.artifacts import (
     list_types,
     list_versions,
 )
+from runsapi.launch import (
+    QueuedRun,
+    RunQueue,
+    RunQueuePrioritizationMode,
+    RunQueueResourceType,
+    create_queue,
+    find_queue,
+    find_queued_run,
+    upsert_queue,
+)
+from runsapi.launch_jobs import Job, JobCollection, list_jobs, load_job
+from runsapi.reports import Report, find_report, list_reports
 from runsapi.run import Run
 from runsapi.runs import Runs
+from runsapi.sweeps import Sweep, find_sweep, list_sweeps, parse_sweep_reference
+from runsapi.teams import Team, create_team, find_team
+from runsapi.tensorboard import read_log_dir
+from runsapi.users import UserAccount, create_user, find_user, search_users
 
 if TYPE_CHECKING:
     import httpx
@@ -65,6 +85,7 @@ if TYPE_CHECKING:
     from runsapi._config import Settings
     from runsapi._filter_builder import Filter
     from runsapi._gql import ProjectData
+    from runsapi._session import Session as _Session
 
 _RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 _RUN_ID_LENGTH = 8
@@ -93,13 +114,14 @@ class Project:
     created_at: datetime
     description: str | None
     read_only: bool
+    _session: _Session = field(repr=False, compare=False)
 
     @property
     def path(self) -> ProjectPath:
         return ProjectPath(self.entity, self.name)
 
     @classmethod
-    def _from(cls, data: ProjectData) -> Project:
+    def _from(cls, data: ProjectData, session: _Session) -> Project:
         created = as_utc(data.created_at)
         assert created is not None
         return cls(
@@ -110,7 +132,16 @@ class Project:
             created_at=created,
             description=data.description,
             read_only=bool(data.read_only),
+            _session=session,
         )
+
+    def sweeps(
+        self, per_page: int = DEFAULT_PER_PAGE, filters: Mapping[str, str] | None = None
+    ) -> Paginator[Sweep]:
+        """The project's sweeps, oldest first, a page at a time; `filters` is `{}` or
+        `{"state": "RUNNING"}` (checked before any request). Unfiltered, `len()` is the
+        server's count."""
+        return list_sweeps(self._session, self.path, per_page=per_page, filters=filters)
 
 
 class Api:
@@ -281,7 +312,7 @@ class Api:
         found = self._session.gql.get_project(entity=path.entity, name=path.project).project
         if found is None:
             raise NotFoundError(f"project {path} not found", path=str(path))
-        return Project._from(found)
+        return Project._from(found, self._session)
 
     def projects(
         self, entity: str | None = None, per_page: int = DEFAULT_PROJECTS_PER_PAGE
@@ -301,7 +332,7 @@ class Api:
 
         return Paginator(
             fetch=fetch,
-            convert=lambda nodes: [Project._from(node) for node in nodes],
+            convert=lambda nodes: [Project._from(node, self._session) for node in nodes],
             identity=lambda project: project.id,
             per_page=per_page,
             what="projects",
@@ -318,7 +349,7 @@ class Api:
         project = result.upsert_model.project if result.upsert_model else None
         if project is None:
             raise NotFoundError(f"could not create project {path}", path=str(path))
-        return Project._from(project)
+        return Project._from(project, self._session)
 
     # -- runs -------------------------------------------------------------------------------
 
@@ -508,13 +539,11 @@ class Api:
         """`artifacts(type_name, name, per_page)`, under the official client's older name."""
         return self.artifacts(type_name, name, per_page=per_page)
 
-    def from_path(self, path: str) -> Run | Project:
+    def from_path(self, path: str) -> Run | Project | Sweep | Report:
         """A project (`project`, `entity/project` or its URL: one or two parts, as in the
-        official client) or a run (any other run path form, or its URL).
-
-        Sweep and report paths (`entity/project/sweeps/id`, `entity/project/reports/
-        Title--id`, or their URLs) are recognised, but raise NotSupportedError before any
-        request: runsapi has no sweeps or reports yet.
+        official client), a sweep (`entity/project/sweeps/id` or its URL), a report
+        (`entity/project/reports/Title--id` or its URL: looked up by id, one request) or a
+        run (any other run path form, or its URL).
         """
         kind = path_kind(path)
         if kind == "project":
@@ -522,18 +551,246 @@ class Api:
             return self.project(project_path.project, project_path.entity)
         if kind == "run":
             return self.run(path)
-        target = parse_sweep_path(path) if kind == "sweep" else parse_report_path(path)
-        raise NotSupportedError(
-            f"{path!r} names the {kind} {target}; runsapi does not support {kind}s yet "
-            "(from_path returns projects and runs)"
-        )
+        if kind == "sweep":
+            return self.sweep(path)
+        return find_report(self._session, parse_report_path(path))
 
     # -- sweeps (issue 17) ----------------------------------------------------------------
 
+    def sweep(self, path: str = "") -> Sweep:
+        """The sweep at `path`, loaded (one request): `entity/project/sweep_id`,
+        `project/sweep_id` (default entity), `sweep_id` (default entity and project),
+        `entity/project/sweeps/sweep_id` or the sweep's URL.
+
+        A malformed path raises InvalidPathError before any request; an unknown sweep or
+        project raises NotFoundError.
+        """
+        where = parse_sweep_reference(
+            path, entity=lambda: self.default_entity, project=self._default_project
+        )
+        return find_sweep(self._session, where)
+
     # -- reports (issue 17) ---------------------------------------------------------------
+
+    def reports(
+        self, path: str = "", name: str | None = None, per_page: int = DEFAULT_PER_PAGE
+    ) -> Paginator[Report]:
+        """The reports of a project (`entity/project`, or `project` in the default entity;
+        empty: the default project), oldest first, loaded a page at a time.
+
+        With `name`, only the report of that view name (`Report.name`, not its title;
+        URL-quoted names are unquoted first, as in the official client). A malformed
+        path or `per_page` raises UsageError before any request; an unknown project
+        raises NotFoundError when the first page is loaded.
+        """
+        check_count(per_page, "per_page")
+        if name is not None and not isinstance(name, str):
+            raise UsageError(f"name must be a report's view name (a string), got {name!r}")
+        where = self._project_path(path or None)
+        return list_reports(self._session, where, unquote(name) if name else None, per_page)
 
     # -- teams and users (issue 17) -------------------------------------------------------
 
+    def team(self, team: str) -> Team:
+        """The team named `team`, with its members. NotFoundError if there is none the
+        Api's user may see (members see their teams, server admins every one)."""
+        return find_team(self._session, team)
+
+    def create_team(self, team: str, admin_username: str | None = None) -> Team:
+        """Create the team `team` (lowercase letters, digits, `-` and `_`, checked before
+        sending); its one member and admin is the Api's user, or the user
+        `admin_username` (which takes a server admin: else PermissionDeniedError)."""
+        return create_team(self._session, team, admin_username)
+
+    def user(self, username_or_email: str) -> UserAccount | None:
+        """The user with this username or e-mail address (else the one whose starts or
+        ends with it, or the oldest of several, with a warning), or None.
+
+        Server admins only: anyone else gets PermissionDeniedError. `viewer` is the Api's
+        own user.
+        """
+        return find_user(self._session, username_or_email)
+
+    def users(self, username_or_email: str) -> list[UserAccount]:
+        """The users whose username or e-mail address starts or ends with the text
+        (ignoring case), oldest first. Server admins only (else PermissionDeniedError)."""
+        return search_users(self._session, username_or_email)
+
+    def create_user(self, email: str, admin: bool = False) -> UserAccount:
+        """Create a user with this e-mail address, a server admin with `admin`; its
+        username comes from the address. Server admins only (else PermissionDeniedError).
+        It has no API key yet: `generate_api_key()` gives it one."""
+        return create_user(self._session, email, admin)
+
     # -- launch: run queues and jobs (issue 17) -------------------------------------------
 
+    def _launch_entity(self, entity: str | None) -> str:
+        if entity is not None and not isinstance(entity, str):
+            raise UsageError(f"entity must be a string, got {entity!r}")
+        owner = entity or self.default_entity
+        if not owner:
+            raise UsageError("no entity given and none configured (WANDB_ENTITY)")
+        return owner
+
+    def create_run_queue(
+        self,
+        name: str,
+        type: RunQueueResourceType,
+        entity: str | None = None,
+        prioritization_mode: RunQueuePrioritizationMode | None = None,
+        config: Mapping[str, Any] | None = None,
+        template_variables: Mapping[str, Any] | None = None,
+    ) -> RunQueue:
+        """Create the run queue `name` of `entity` (default: the default entity) in its
+        `model-registry` project, for resource `type`, and return it loaded.
+
+        Args:
+            prioritization_mode: `V0` to give items priorities; None (or `DISABLED`) not.
+            config: The resource's arguments (stored as `{"resource_args": {type: config}}`);
+                strings may hold `{{name}}` placeholders of template variables.
+            template_variables: `{"<name>": {"schema": {"type": "string" | "number" |
+                "integer", "default": ..., "minimum": ..., "maximum": ..., "enum": [...]}}}`.
+
+        A name not of 1 to 64 characters, an unknown type or mode, a config JSON cannot
+        hold or template variables not of that shape raise UsageError before any request;
+        a queue of that name already there is refused by the server (GraphQLError).
+        """
+        queue = launch_checks.queue_name(name)
+        resource = launch_checks.resource_type(type)
+        mode = launch_checks.prioritization_mode(prioritization_mode)
+        resource_args = launch_checks.json_object(config or {}, "config")
+        declared = launch_checks.template_variables(template_variables)
+        return create_queue(
+            self._session,
+            self._launch_entity(entity),
+            queue,
+            resource,
+            prioritization_mode=mode,
+            config=resource_args,
+            template_variables=declared,
+        )
+
+    def upsert_run_queue(
+        self,
+        name: str,
+        resource_config: Mapping[str, Any],
+        resource_type: RunQueueResourceType,
+        entity: str | None = None,
+        template_variables: Mapping[str, Any] | None = None,
+        external_links: Mapping[str, str] | None = None,
+        prioritization_mode: RunQueuePrioritizationMode | None = None,
+    ) -> RunQueue:
+        """Create the run queue `name`, or give the existing one this resource type and
+        config, template variables, external links (`{"label": "https://..."}`) and
+        prioritization mode (default `DISABLED`), replacing what it had; return it loaded.
+
+        Checked before any request as in `create_run_queue` (links: labels to http(s)
+        URLs). Problems the server finds in the config template, such as a placeholder
+        that names no template variable, are issued as ResourceConfigWarning.
+        """
+        queue = launch_checks.queue_name(name)
+        resource = launch_checks.resource_type(resource_type)
+        mode = launch_checks.prioritization_mode(prioritization_mode) or "DISABLED"
+        resource_args = launch_checks.json_object(resource_config, "resource_config")
+        declared = launch_checks.template_variables(template_variables)
+        links = launch_checks.external_links(external_links)
+        return upsert_queue(
+            self._session,
+            self._launch_entity(entity),
+            queue,
+            resource,
+            resource_config=resource_args,
+            template_variables=declared,
+            external_links=links,
+            prioritization_mode=mode,
+        )
+
+    def run_queue(self, entity: str, name: str) -> RunQueue:
+        """The run queue `name` of `entity`, loaded with its default resource config (two
+        requests); NotFoundError if there is none."""
+        queue = launch_checks.queue_name(name)
+        return find_queue(self._session, self._launch_entity(entity), queue)
+
+    def queued_run(
+        self,
+        entity: str,
+        project: str,
+        queue_name: str,
+        run_queue_item_id: str,
+        project_queue: str | None = None,
+        priority: int | None = None,
+    ) -> QueuedRun:
+        """The item `run_queue_item_id` of the queue `queue_name` of `entity`, whose run
+        logs to `project`; NotFoundError if the queue has no such item.
+
+        `project_queue` is the project holding the queue (default `model-registry`);
+        `priority` is accepted for the official client's sake: the item's own is read.
+        """
+        for value, what in (
+            (project, "project"),
+            (run_queue_item_id, "run_queue_item_id"),
+            (project_queue or LAUNCH_PROJECT, "project_queue"),
+        ):
+            if not isinstance(value, str) or not value:
+                raise UsageError(f"{what} must be a non-empty string, got {value!r}")
+        queue = launch_checks.queue_name(queue_name)
+        return find_queued_run(
+            self._session,
+            self._launch_entity(entity),
+            project,
+            queue,
+            run_queue_item_id,
+            project_queue=project_queue or LAUNCH_PROJECT,
+        )
+
+    def job(self, name: str | None, path: str | os.PathLike[str] | None = None) -> Job:
+        """The job version `entity/project/name:alias`, downloaded into `path` (default:
+        the artifact's directory under WANDB_ARTIFACT_DIR) and read.
+
+        A name of another form raises InvalidPathError before any request; no artifact
+        of type `job` by that name raises NotFoundError.
+        """
+        if name is None:
+            raise UsageError("a job name is needed: entity/project/name:alias")
+        return load_job(self._session, launch_checks.job_path(name), name, path)
+
+    def list_jobs(self, entity: str, project: str) -> list[JobCollection]:
+        """The jobs of `entity/project`, each with its versions (oldest first); [] when
+        it has none, NotFoundError when there is no such project."""
+        for value, what in ((entity, "entity"), (project, "project")):
+            if not isinstance(value, str) or not value:
+                raise UsageError(f"{what} must be a non-empty string, got {value!r}")
+        return list_jobs(self._session, ProjectPath(entity, project))
+
     # -- TensorBoard (issue 17) -----------------------------------------------------------
+
+    def sync_tensorboard(
+        self,
+        root_dir: str | os.PathLike[str],
+        run_id: str | None = None,
+        project: str | None = None,
+        entity: str | None = None,
+    ) -> Run:
+        """A run made of the TensorBoard event files under `root_dir`, finished.
+
+        The run is created as `create_run` does (`run_id`, else a new id; the project and
+        entity default alike). Each subdirectory is a TensorBoard run whose tags get its
+        path as a prefix (`train/loss`); the scalars become history rows by step, each
+        tag's last value the summary, the HParams plugin's hyperparameters the config
+        (runsapi.tensorboard). The files are read, and checked, before any request: a
+        missing `tensorboard` package (`pip install "runsapi[tensorboard]"`), a path
+        without event files or a bad `run_id` raise UsageError. History is written
+        through W&B's run stream (file_stream), as wandb-core writes it.
+        """
+        if run_id is not None:
+            check_run_id(run_id)
+        log = read_log_dir(root_dir)
+        run = self.create_run(run_id, project, entity, config=log.hparams or None)
+        finish_run(
+            self._session,
+            run.run_path,
+            log.history,
+            {**run.summary_metrics, **log.summary},  # an existing run keeps its other keys
+            history_offset=run.history_line_count,
+        )
+        return run.load(force=True)

@@ -93,9 +93,11 @@ def vcr_config() -> dict[str, Any]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Artifact downloads cache content under WANDB_CACHE_DIR (else ~/.cache/wandb): the
-    suite keeps its own, so that it never reads or writes the user's."""
+    """Artifact downloads cache content under WANDB_CACHE_DIR (else ~/.cache/wandb) and
+    write under WANDB_ARTIFACT_DIR (else ./artifacts): the suite keeps its own of both, so
+    that it never touches the user's cache or the working tree."""
     patch = pytest.MonkeyPatch()
     patch.setenv("WANDB_CACHE_DIR", str(tmp_path_factory.mktemp("wandb-cache")))
+    patch.setenv("WANDB_ARTIFACT_DIR", str(tmp_path_factory.mktemp("wandb-artifacts")))
     yield
     patch.undo()

@@ -17,21 +17,40 @@ from .commit_artifact import CommitArtifact
 from .create_artifact import CreateArtifact
 from .create_artifact_files import CreateArtifactFiles
 from .create_artifact_manifest import CreateArtifactManifest
+from .create_default_resource_config import CreateDefaultResourceConfig
+from .create_invite import CreateInvite
 from .create_project import CreateProject
 from .create_run import CreateRun
 from .create_run_files import CreateRunFiles
+from .create_run_queue import CreateRunQueue
+from .create_service_account import CreateServiceAccount
+from .create_team import CreateTeam
+from .create_user import CreateUser
+from .delete_api_key import DeleteApiKey
 from .delete_artifact import DeleteArtifact
 from .delete_artifact_aliases import DeleteArtifactAliases
 from .delete_files import DeleteFiles
+from .delete_from_run_queue import DeleteFromRunQueue
+from .delete_invite import DeleteInvite
 from .delete_run import DeleteRun
+from .delete_run_queue import DeleteRunQueue
+from .enums import RunQueueAccessType, RunQueuePrioritizationMode
+from .generate_api_key import GenerateApiKey
 from .get_default_entity import GetDefaultEntity
+from .get_default_resource_config import GetDefaultResourceConfig
 from .get_project import GetProject
 from .get_projects import GetProjects
 from .get_run import GetRun
 from .get_run_full import GetRunFull
+from .get_run_queue import GetRunQueue
+from .get_run_queue_item import GetRunQueueItem
+from .get_run_queue_items import GetRunQueueItems
 from .get_run_state import GetRunState
 from .get_runs import GetRuns
 from .get_runs_full import GetRunsFull
+from .get_sweep import GetSweep
+from .get_sweeps import GetSweeps
+from .get_team import GetTeam
 from .get_viewer import GetViewer
 from .input_types import (
     AddAliasesInput,
@@ -58,25 +77,46 @@ from .operations import (
     CREATE_ARTIFACT_FILES_GQL,
     CREATE_ARTIFACT_GQL,
     CREATE_ARTIFACT_MANIFEST_GQL,
+    CREATE_DEFAULT_RESOURCE_CONFIG_GQL,
+    CREATE_INVITE_GQL,
     CREATE_PROJECT_GQL,
     CREATE_RUN_FILES_GQL,
     CREATE_RUN_GQL,
+    CREATE_RUN_QUEUE_GQL,
+    CREATE_SERVICE_ACCOUNT_GQL,
+    CREATE_TEAM_GQL,
+    CREATE_USER_GQL,
+    DELETE_API_KEY_GQL,
     DELETE_ARTIFACT_ALIASES_GQL,
     DELETE_ARTIFACT_GQL,
     DELETE_FILES_GQL,
+    DELETE_FROM_RUN_QUEUE_GQL,
+    DELETE_INVITE_GQL,
     DELETE_RUN_GQL,
+    DELETE_RUN_QUEUE_GQL,
+    GENERATE_API_KEY_GQL,
     GET_DEFAULT_ENTITY_GQL,
+    GET_DEFAULT_RESOURCE_CONFIG_GQL,
     GET_PROJECT_GQL,
     GET_PROJECTS_GQL,
     GET_RUN_FULL_GQL,
     GET_RUN_GQL,
+    GET_RUN_QUEUE_GQL,
+    GET_RUN_QUEUE_ITEM_GQL,
+    GET_RUN_QUEUE_ITEMS_GQL,
     GET_RUN_STATE_GQL,
     GET_RUNS_FULL_GQL,
     GET_RUNS_GQL,
+    GET_SWEEP_GQL,
+    GET_SWEEPS_GQL,
+    GET_TEAM_GQL,
     GET_VIEWER_GQL,
     MARK_RUN_FILES_UPLOADED_GQL,
     MERGE_RUN_CHANGES_GQL,
     PROJECT_ARTIFACT_TYPE_LIST_GQL,
+    PROJECT_REPORTS_GQL,
+    PUSH_TO_RUN_QUEUE_GQL,
+    REPORT_BY_ID_GQL,
     RUN_EVENTS_GQL,
     RUN_FILES_GQL,
     RUN_HISTORY_KEYS_GQL,
@@ -85,15 +125,20 @@ from .operations import (
     RUN_OUTPUT_ARTIFACTS_GQL,
     RUN_SAMPLED_HISTORY_GQL,
     RUNS_SAMPLED_HISTORY_GQL,
+    SEARCH_USERS_GQL,
     SERVER_FEATURES_QUERY_GQL,
     STOP_RUN_GQL,
     TYPE_ARTIFACT_COLLECTIONS_GQL,
     UPDATE_ARTIFACT_GQL,
     UPDATE_RUN_GQL,
     UPDATE_RUN_STATE_GQL,
+    UPSERT_RUN_QUEUE_GQL,
     USE_ARTIFACT_GQL,
 )
 from .project_artifact_type_list import ProjectArtifactTypeList
+from .project_reports import ProjectReports
+from .push_to_run_queue import PushToRunQueue
+from .report_by_id import ReportById
 from .run_events import RunEvents
 from .run_files import RunFiles
 from .run_history_keys import RunHistoryKeys
@@ -102,12 +147,14 @@ from .run_input_artifacts import RunInputArtifacts
 from .run_output_artifacts import RunOutputArtifacts
 from .run_sampled_history import RunSampledHistory
 from .runs_sampled_history import RunsSampledHistory
+from .search_users import SearchUsers
 from .server_features_query import ServerFeaturesQuery
 from .stop_run import StopRun
 from .type_artifact_collections import TypeArtifactCollections
 from .update_artifact import UpdateArtifact
 from .update_run import UpdateRun
 from .update_run_state import UpdateRunState
+from .upsert_run_queue import UpsertRunQueue
 from .use_artifact import UseArtifact
 
 
@@ -116,6 +163,129 @@ def gql(q: str) -> str:
 
 
 class GeneratedClient(BaseClient):
+    def get_team(self, name: str, **kwargs: Any) -> GetTeam:
+        variables: dict[str, object] = {"name": name}
+        response = self.execute(
+            query=GET_TEAM_GQL, operation_name="GetTeam", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return GetTeam.model_validate(data)
+
+    def create_team(
+        self,
+        team_name: str,
+        team_admin_user_name: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CreateTeam:
+        variables: dict[str, object] = {
+            "teamName": team_name,
+            "teamAdminUserName": team_admin_user_name,
+        }
+        response = self.execute(
+            query=CREATE_TEAM_GQL,
+            operation_name="CreateTeam",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateTeam.model_validate(data)
+
+    def create_invite(
+        self,
+        entity: str,
+        admin: bool,
+        email: Union[Optional[str], UnsetType] = UNSET,
+        username: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CreateInvite:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "email": email,
+            "username": username,
+            "admin": admin,
+        }
+        response = self.execute(
+            query=CREATE_INVITE_GQL,
+            operation_name="CreateInvite",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateInvite.model_validate(data)
+
+    def delete_invite(self, id: str, entity: str, **kwargs: Any) -> DeleteInvite:
+        variables: dict[str, object] = {"id": id, "entity": entity}
+        response = self.execute(
+            query=DELETE_INVITE_GQL,
+            operation_name="DeleteInvite",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeleteInvite.model_validate(data)
+
+    def create_service_account(
+        self, entity: str, description: str, **kwargs: Any
+    ) -> CreateServiceAccount:
+        variables: dict[str, object] = {"entity": entity, "description": description}
+        response = self.execute(
+            query=CREATE_SERVICE_ACCOUNT_GQL,
+            operation_name="CreateServiceAccount",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateServiceAccount.model_validate(data)
+
+    def search_users(self, query: str, **kwargs: Any) -> SearchUsers:
+        variables: dict[str, object] = {"query": query}
+        response = self.execute(
+            query=SEARCH_USERS_GQL,
+            operation_name="SearchUsers",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return SearchUsers.model_validate(data)
+
+    def create_user(self, email: str, admin: bool, **kwargs: Any) -> CreateUser:
+        variables: dict[str, object] = {"email": email, "admin": admin}
+        response = self.execute(
+            query=CREATE_USER_GQL,
+            operation_name="CreateUser",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateUser.model_validate(data)
+
+    def generate_api_key(
+        self,
+        user_id: str,
+        description: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> GenerateApiKey:
+        variables: dict[str, object] = {"userId": user_id, "description": description}
+        response = self.execute(
+            query=GENERATE_API_KEY_GQL,
+            operation_name="GenerateApiKey",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GenerateApiKey.model_validate(data)
+
+    def delete_api_key(self, id: str, **kwargs: Any) -> DeleteApiKey:
+        variables: dict[str, object] = {"id": id}
+        response = self.execute(
+            query=DELETE_API_KEY_GQL,
+            operation_name="DeleteApiKey",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeleteApiKey.model_validate(data)
+
     def run_output_artifacts(
         self,
         entity: str,
@@ -675,6 +845,209 @@ class GeneratedClient(BaseClient):
         data = self.get_data(response)
         return RunsSampledHistory.model_validate(data)
 
+    def get_run_queue(
+        self, entity: str, project: str, name: str, **kwargs: Any
+    ) -> GetRunQueue:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+        }
+        response = self.execute(
+            query=GET_RUN_QUEUE_GQL,
+            operation_name="GetRunQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetRunQueue.model_validate(data)
+
+    def get_default_resource_config(
+        self, entity: str, id: str, **kwargs: Any
+    ) -> GetDefaultResourceConfig:
+        variables: dict[str, object] = {"entity": entity, "id": id}
+        response = self.execute(
+            query=GET_DEFAULT_RESOURCE_CONFIG_GQL,
+            operation_name="GetDefaultResourceConfig",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetDefaultResourceConfig.model_validate(data)
+
+    def get_run_queue_items(
+        self,
+        entity: str,
+        project: str,
+        queue: str,
+        cursor: Union[Optional[str], UnsetType] = UNSET,
+        per_page: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> GetRunQueueItems:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "queue": queue,
+            "cursor": cursor,
+            "perPage": per_page,
+        }
+        response = self.execute(
+            query=GET_RUN_QUEUE_ITEMS_GQL,
+            operation_name="GetRunQueueItems",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetRunQueueItems.model_validate(data)
+
+    def get_run_queue_item(
+        self, entity: str, project: str, queue: str, id: str, **kwargs: Any
+    ) -> GetRunQueueItem:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "queue": queue,
+            "id": id,
+        }
+        response = self.execute(
+            query=GET_RUN_QUEUE_ITEM_GQL,
+            operation_name="GetRunQueueItem",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetRunQueueItem.model_validate(data)
+
+    def create_default_resource_config(
+        self,
+        entity: str,
+        resource: str,
+        config: str,
+        template_variables: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CreateDefaultResourceConfig:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "resource": resource,
+            "config": config,
+            "templateVariables": template_variables,
+        }
+        response = self.execute(
+            query=CREATE_DEFAULT_RESOURCE_CONFIG_GQL,
+            operation_name="CreateDefaultResourceConfig",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateDefaultResourceConfig.model_validate(data)
+
+    def create_run_queue(
+        self,
+        entity: str,
+        project: str,
+        name: str,
+        access: RunQueueAccessType,
+        prioritization_mode: Union[
+            Optional[RunQueuePrioritizationMode], UnsetType
+        ] = UNSET,
+        default_resource_config_id: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CreateRunQueue:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+            "access": access,
+            "prioritizationMode": prioritization_mode,
+            "defaultResourceConfigId": default_resource_config_id,
+        }
+        response = self.execute(
+            query=CREATE_RUN_QUEUE_GQL,
+            operation_name="CreateRunQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateRunQueue.model_validate(data)
+
+    def upsert_run_queue(
+        self,
+        entity: str,
+        project: str,
+        name: str,
+        resource_type: str,
+        resource_config: str,
+        template_variables: Union[Optional[str], UnsetType] = UNSET,
+        prioritization_mode: Union[
+            Optional[RunQueuePrioritizationMode], UnsetType
+        ] = UNSET,
+        external_links: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> UpsertRunQueue:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+            "resourceType": resource_type,
+            "resourceConfig": resource_config,
+            "templateVariables": template_variables,
+            "prioritizationMode": prioritization_mode,
+            "externalLinks": external_links,
+        }
+        response = self.execute(
+            query=UPSERT_RUN_QUEUE_GQL,
+            operation_name="UpsertRunQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UpsertRunQueue.model_validate(data)
+
+    def delete_run_queue(self, id: str, **kwargs: Any) -> DeleteRunQueue:
+        variables: dict[str, object] = {"id": id}
+        response = self.execute(
+            query=DELETE_RUN_QUEUE_GQL,
+            operation_name="DeleteRunQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeleteRunQueue.model_validate(data)
+
+    def push_to_run_queue(
+        self,
+        queue_id: str,
+        run_spec: str,
+        priority: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> PushToRunQueue:
+        variables: dict[str, object] = {
+            "queueId": queue_id,
+            "runSpec": run_spec,
+            "priority": priority,
+        }
+        response = self.execute(
+            query=PUSH_TO_RUN_QUEUE_GQL,
+            operation_name="PushToRunQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return PushToRunQueue.model_validate(data)
+
+    def delete_from_run_queue(
+        self, queue_id: str, item_id: str, **kwargs: Any
+    ) -> DeleteFromRunQueue:
+        variables: dict[str, object] = {"queueId": queue_id, "itemId": item_id}
+        response = self.execute(
+            query=DELETE_FROM_RUN_QUEUE_GQL,
+            operation_name="DeleteFromRunQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeleteFromRunQueue.model_validate(data)
+
     def create_run(
         self,
         name: str,
@@ -866,6 +1239,42 @@ class GeneratedClient(BaseClient):
         data = self.get_data(response)
         return CreateProject.model_validate(data)
 
+    def project_reports(
+        self,
+        entity: str,
+        project: str,
+        per_page: int,
+        name: Union[Optional[str], UnsetType] = UNSET,
+        cursor: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ProjectReports:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+            "cursor": cursor,
+            "perPage": per_page,
+        }
+        response = self.execute(
+            query=PROJECT_REPORTS_GQL,
+            operation_name="ProjectReports",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ProjectReports.model_validate(data)
+
+    def report_by_id(self, id: str, **kwargs: Any) -> ReportById:
+        variables: dict[str, object] = {"id": id}
+        response = self.execute(
+            query=REPORT_BY_ID_GQL,
+            operation_name="ReportById",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ReportById.model_validate(data)
+
     def get_runs(
         self,
         entity: str,
@@ -973,6 +1382,48 @@ class GeneratedClient(BaseClient):
         )
         data = self.get_data(response)
         return ServerFeaturesQuery.model_validate(data)
+
+    def get_sweep(
+        self, entity: str, project: str, name: str, **kwargs: Any
+    ) -> GetSweep:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+        }
+        response = self.execute(
+            query=GET_SWEEP_GQL,
+            operation_name="GetSweep",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetSweep.model_validate(data)
+
+    def get_sweeps(
+        self,
+        entity: str,
+        project: str,
+        filters: Union[Optional[str], UnsetType] = UNSET,
+        cursor: Union[Optional[str], UnsetType] = UNSET,
+        per_page: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> GetSweeps:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "filters": filters,
+            "cursor": cursor,
+            "perPage": per_page,
+        }
+        response = self.execute(
+            query=GET_SWEEPS_GQL,
+            operation_name="GetSweeps",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetSweeps.model_validate(data)
 
     def get_viewer(self, **kwargs: Any) -> GetViewer:
         variables: dict[str, object] = {}

@@ -15,6 +15,16 @@ class ArtifactDigestAlgorithm(str, Enum):
     MANIFEST_XXH128 = "MANIFEST_XXH128"
 
 
+class RunQueueAccessType(str, Enum):
+    PROJECT = "PROJECT"
+    USER = "USER"
+
+
+class RunQueuePrioritizationMode(str, Enum):
+    DISABLED = "DISABLED"
+    V0 = "V0"
+
+
 class ArtifactManifestType(str, Enum):
     FULL = "FULL"
     INCREMENTAL = "INCREMENTAL"

@@ -7,7 +7,13 @@ from typing import Any, Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .enums import ArtifactState
+from .enums import ArtifactState, RunQueueAccessType, RunQueuePrioritizationMode
+
+
+class ApiKeyFragment(BaseModel):
+    id: str
+    name: str
+    description: Optional[str]
 
 
 class ArtifactCollectionFragment(BaseModel):
@@ -146,6 +152,16 @@ class FullRunFragment(LightRunFragment):
     history_keys: Optional[Any] = Field(alias="historyKeys")
 
 
+class MemberFragment(BaseModel):
+    id: Optional[str]
+    admin: Optional[bool]
+    pending: Optional[bool]
+    email: Optional[str]
+    username: Optional[str]
+    name: str
+    account_type: Optional[str] = Field(alias="accountType")
+
+
 class PageInfoFragment(BaseModel):
     end_cursor: Optional[str] = Field(alias="endCursor")
     has_next_page: bool = Field(alias="hasNextPage")
@@ -162,6 +178,105 @@ class ProjectFragment(BaseModel):
     description: Optional[str]
 
 
+class ReportFragment(BaseModel):
+    id: str
+    name: Optional[str]
+    display_name: Optional[str] = Field(alias="displayName")
+    description: Optional[str]
+    user: Optional["ReportFragmentUser"]
+    spec: Optional[str]
+    created_at: Optional[datetime] = Field(alias="createdAt")
+    updated_at: Optional[datetime] = Field(alias="updatedAt")
+
+
+class ReportFragmentUser(BaseModel):
+    username: Optional[str]
+    email: Optional[str]
+    photo_url: Optional[str] = Field(alias="photoUrl")
+
+
+class RunQueueFragment(BaseModel):
+    id: str
+    name: str
+    access: Optional[RunQueueAccessType]
+    default_resource_config_id: Optional[str] = Field(alias="defaultResourceConfigID")
+    prioritization_mode: Optional[RunQueuePrioritizationMode] = Field(
+        alias="prioritizationMode"
+    )
+    external_links: Optional[Any] = Field(alias="externalLinks")
+    created_at: Optional[datetime] = Field(alias="createdAt")
+
+
+class RunQueueItemFragment(BaseModel):
+    id: str
+    state: str
+    associated_run_id: Optional[str] = Field(alias="associatedRunId")
+    priority: Optional[int]
+    created_at: Optional[datetime] = Field(alias="createdAt")
+    run_spec: Optional[str] = Field(alias="runSpec")
+
+
+class SweepFragment(BaseModel):
+    id: str
+    name: str
+    display_name: Optional[str] = Field(alias="displayName")
+    method: str
+    state: str
+    description: Optional[str]
+    best_loss: Optional[float] = Field(alias="bestLoss")
+    config: str
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: Optional[datetime] = Field(alias="updatedAt")
+    run_count: int = Field(alias="runCount")
+    run_count_expected: Optional[int] = Field(alias="runCountExpected")
+
+
+class TeamFragment(BaseModel):
+    id: str
+    name: str
+    is_team: bool = Field(alias="isTeam")
+    members: list["TeamFragmentMembers"]
+
+
+class TeamFragmentMembers(MemberFragment):
+    pass
+
+
+class UserAccountFragment(BaseModel):
+    id: str
+    name: str
+    username: Optional[str]
+    email: Optional[str]
+    admin: Optional[bool]
+    entity: Optional[str]
+    api_keys: Optional["UserAccountFragmentApiKeys"] = Field(alias="apiKeys")
+    teams: Optional["UserAccountFragmentTeams"]
+
+
+class UserAccountFragmentApiKeys(BaseModel):
+    edges: list["UserAccountFragmentApiKeysEdges"]
+
+
+class UserAccountFragmentApiKeysEdges(BaseModel):
+    node: Optional["UserAccountFragmentApiKeysEdgesNode"]
+
+
+class UserAccountFragmentApiKeysEdgesNode(ApiKeyFragment):
+    pass
+
+
+class UserAccountFragmentTeams(BaseModel):
+    edges: list["UserAccountFragmentTeamsEdges"]
+
+
+class UserAccountFragmentTeamsEdges(BaseModel):
+    node: Optional["UserAccountFragmentTeamsEdgesNode"]
+
+
+class UserAccountFragmentTeamsEdgesNode(BaseModel):
+    name: str
+
+
 class UserFragment(BaseModel):
     id: str
     name: str
@@ -170,6 +285,7 @@ class UserFragment(BaseModel):
     entity: Optional[str]
 
 
+ApiKeyFragment.model_rebuild()
 ArtifactCollectionFragment.model_rebuild()
 ArtifactFileFragment.model_rebuild()
 ArtifactFragment.model_rebuild()
@@ -177,6 +293,13 @@ ArtifactTypeFragment.model_rebuild()
 FileFragment.model_rebuild()
 LightRunFragment.model_rebuild()
 FullRunFragment.model_rebuild()
+MemberFragment.model_rebuild()
 PageInfoFragment.model_rebuild()
 ProjectFragment.model_rebuild()
+ReportFragment.model_rebuild()
+RunQueueFragment.model_rebuild()
+RunQueueItemFragment.model_rebuild()
+SweepFragment.model_rebuild()
+TeamFragment.model_rebuild()
+UserAccountFragment.model_rebuild()
 UserFragment.model_rebuild()

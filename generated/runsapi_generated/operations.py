@@ -14,25 +14,46 @@ __all__ = [
     "CREATE_ARTIFACT_FILES_GQL",
     "CREATE_ARTIFACT_GQL",
     "CREATE_ARTIFACT_MANIFEST_GQL",
+    "CREATE_DEFAULT_RESOURCE_CONFIG_GQL",
+    "CREATE_INVITE_GQL",
     "CREATE_PROJECT_GQL",
     "CREATE_RUN_FILES_GQL",
     "CREATE_RUN_GQL",
+    "CREATE_RUN_QUEUE_GQL",
+    "CREATE_SERVICE_ACCOUNT_GQL",
+    "CREATE_TEAM_GQL",
+    "CREATE_USER_GQL",
+    "DELETE_API_KEY_GQL",
     "DELETE_ARTIFACT_ALIASES_GQL",
     "DELETE_ARTIFACT_GQL",
     "DELETE_FILES_GQL",
+    "DELETE_FROM_RUN_QUEUE_GQL",
+    "DELETE_INVITE_GQL",
     "DELETE_RUN_GQL",
+    "DELETE_RUN_QUEUE_GQL",
+    "GENERATE_API_KEY_GQL",
     "GET_DEFAULT_ENTITY_GQL",
+    "GET_DEFAULT_RESOURCE_CONFIG_GQL",
     "GET_PROJECTS_GQL",
     "GET_PROJECT_GQL",
     "GET_RUNS_FULL_GQL",
     "GET_RUNS_GQL",
     "GET_RUN_FULL_GQL",
     "GET_RUN_GQL",
+    "GET_RUN_QUEUE_GQL",
+    "GET_RUN_QUEUE_ITEMS_GQL",
+    "GET_RUN_QUEUE_ITEM_GQL",
     "GET_RUN_STATE_GQL",
+    "GET_SWEEPS_GQL",
+    "GET_SWEEP_GQL",
+    "GET_TEAM_GQL",
     "GET_VIEWER_GQL",
     "MARK_RUN_FILES_UPLOADED_GQL",
     "MERGE_RUN_CHANGES_GQL",
     "PROJECT_ARTIFACT_TYPE_LIST_GQL",
+    "PROJECT_REPORTS_GQL",
+    "PUSH_TO_RUN_QUEUE_GQL",
+    "REPORT_BY_ID_GQL",
     "RUNS_SAMPLED_HISTORY_GQL",
     "RUN_EVENTS_GQL",
     "RUN_FILES_GQL",
@@ -41,14 +62,206 @@ __all__ = [
     "RUN_INPUT_ARTIFACTS_GQL",
     "RUN_OUTPUT_ARTIFACTS_GQL",
     "RUN_SAMPLED_HISTORY_GQL",
+    "SEARCH_USERS_GQL",
     "SERVER_FEATURES_QUERY_GQL",
     "STOP_RUN_GQL",
     "TYPE_ARTIFACT_COLLECTIONS_GQL",
     "UPDATE_ARTIFACT_GQL",
     "UPDATE_RUN_GQL",
     "UPDATE_RUN_STATE_GQL",
+    "UPSERT_RUN_QUEUE_GQL",
     "USE_ARTIFACT_GQL",
 ]
+
+GET_TEAM_GQL = """
+query GetTeam($name: String!) {
+  entity(name: $name) {
+    ...TeamFragment
+  }
+}
+
+fragment MemberFragment on Member {
+  id
+  admin
+  pending
+  email
+  username
+  name
+  accountType
+}
+
+fragment TeamFragment on Entity {
+  id
+  name
+  isTeam
+  members {
+    ...MemberFragment
+  }
+}
+"""
+
+CREATE_TEAM_GQL = """
+mutation CreateTeam($teamName: String!, $teamAdminUserName: String) {
+  createTeam(input: {teamName: $teamName, teamAdminUserName: $teamAdminUserName}) {
+    entity {
+      ...TeamFragment
+    }
+  }
+}
+
+fragment MemberFragment on Member {
+  id
+  admin
+  pending
+  email
+  username
+  name
+  accountType
+}
+
+fragment TeamFragment on Entity {
+  id
+  name
+  isTeam
+  members {
+    ...MemberFragment
+  }
+}
+"""
+
+CREATE_INVITE_GQL = """
+mutation CreateInvite($entity: String!, $email: String, $username: String, $admin: Boolean!) {
+  createInvite(
+    input: {entityName: $entity, email: $email, username: $username, admin: $admin}
+  ) {
+    invite {
+      id
+    }
+  }
+}
+"""
+
+DELETE_INVITE_GQL = """
+mutation DeleteInvite($id: String!, $entity: String!) {
+  deleteInvite(input: {id: $id, entityName: $entity}) {
+    success
+  }
+}
+"""
+
+CREATE_SERVICE_ACCOUNT_GQL = """
+mutation CreateServiceAccount($entity: String!, $description: String!) {
+  createServiceAccount(input: {entityName: $entity, description: $description}) {
+    user {
+      id
+    }
+  }
+}
+"""
+
+SEARCH_USERS_GQL = """
+query SearchUsers($query: String!) {
+  users(query: $query) {
+    edges {
+      node {
+        ...UserAccountFragment
+      }
+    }
+  }
+}
+
+fragment ApiKeyFragment on ApiKey {
+  id
+  name
+  description
+}
+
+fragment UserAccountFragment on User {
+  id
+  name
+  username
+  email
+  admin
+  entity
+  apiKeys {
+    edges {
+      node {
+        ...ApiKeyFragment
+      }
+    }
+  }
+  teams {
+    edges {
+      node {
+        name
+      }
+    }
+  }
+}
+"""
+
+CREATE_USER_GQL = """
+mutation CreateUser($email: String!, $admin: Boolean!) {
+  createUser(input: {email: $email, admin: $admin}) {
+    user {
+      ...UserAccountFragment
+    }
+  }
+}
+
+fragment ApiKeyFragment on ApiKey {
+  id
+  name
+  description
+}
+
+fragment UserAccountFragment on User {
+  id
+  name
+  username
+  email
+  admin
+  entity
+  apiKeys {
+    edges {
+      node {
+        ...ApiKeyFragment
+      }
+    }
+  }
+  teams {
+    edges {
+      node {
+        name
+      }
+    }
+  }
+}
+"""
+
+GENERATE_API_KEY_GQL = """
+mutation GenerateApiKey($userId: ID!, $description: String) {
+  generateApiKey(input: {userId: $userId, description: $description}) {
+    apiKey {
+      ...ApiKeyFragment
+    }
+  }
+}
+
+fragment ApiKeyFragment on ApiKey {
+  id
+  name
+  description
+}
+"""
+
+DELETE_API_KEY_GQL = """
+mutation DeleteApiKey($id: String!) {
+  deleteApiKey(input: {id: $id}) {
+    success
+  }
+}
+"""
 
 RUN_OUTPUT_ARTIFACTS_GQL = """
 query RunOutputArtifacts($entity: String!, $project: String!, $run: String!, $cursor: String, $perPage: Int = 100) {
@@ -849,6 +1062,158 @@ fragment PageInfoFragment on PageInfo {
 }
 """
 
+GET_RUN_QUEUE_GQL = """
+query GetRunQueue($entity: String!, $project: String!, $name: String!) {
+  project(name: $project, entityName: $entity) {
+    runQueue(name: $name) {
+      ...RunQueueFragment
+    }
+  }
+}
+
+fragment RunQueueFragment on RunQueue {
+  id
+  name
+  access
+  defaultResourceConfigID
+  prioritizationMode
+  externalLinks
+  createdAt
+}
+"""
+
+GET_DEFAULT_RESOURCE_CONFIG_GQL = """
+query GetDefaultResourceConfig($entity: String!, $id: ID!) {
+  entity(name: $entity) {
+    defaultResourceConfig(id: $id) {
+      id
+      config
+      resource
+      templateVariables {
+        name
+        schema
+      }
+    }
+  }
+}
+"""
+
+GET_RUN_QUEUE_ITEMS_GQL = """
+query GetRunQueueItems($entity: String!, $project: String!, $queue: String!, $cursor: String, $perPage: Int = 100) {
+  project(name: $project, entityName: $entity) {
+    runQueue(name: $queue) {
+      id
+      runQueueItems(after: $cursor, first: $perPage) {
+        pageInfo {
+          ...PageInfoFragment
+        }
+        edges {
+          cursor
+          node {
+            ...RunQueueItemFragment
+          }
+        }
+      }
+    }
+  }
+}
+
+fragment PageInfoFragment on PageInfo {
+  endCursor
+  hasNextPage
+}
+
+fragment RunQueueItemFragment on RunQueueItem {
+  id
+  state
+  associatedRunId
+  priority
+  createdAt
+  runSpec
+}
+"""
+
+GET_RUN_QUEUE_ITEM_GQL = """
+query GetRunQueueItem($entity: String!, $project: String!, $queue: String!, $id: ID!) {
+  project(name: $project, entityName: $entity) {
+    runQueue(name: $queue) {
+      id
+      runQueueItem(id: $id) {
+        ...RunQueueItemFragment
+      }
+    }
+  }
+}
+
+fragment RunQueueItemFragment on RunQueueItem {
+  id
+  state
+  associatedRunId
+  priority
+  createdAt
+  runSpec
+}
+"""
+
+CREATE_DEFAULT_RESOURCE_CONFIG_GQL = """
+mutation CreateDefaultResourceConfig($entity: String!, $resource: String!, $config: JSONString!, $templateVariables: JSONString) {
+  createDefaultResourceConfig(
+    input: {entityName: $entity, resource: $resource, config: $config, templateVariables: $templateVariables}
+  ) {
+    defaultResourceConfigID
+    success
+  }
+}
+"""
+
+CREATE_RUN_QUEUE_GQL = """
+mutation CreateRunQueue($entity: String!, $project: String!, $name: String!, $access: RunQueueAccessType!, $prioritizationMode: RunQueuePrioritizationMode, $defaultResourceConfigId: ID) {
+  createRunQueue(
+    input: {entityName: $entity, projectName: $project, queueName: $name, access: $access, prioritizationMode: $prioritizationMode, defaultResourceConfigID: $defaultResourceConfigId}
+  ) {
+    success
+    queueID
+  }
+}
+"""
+
+UPSERT_RUN_QUEUE_GQL = """
+mutation UpsertRunQueue($entity: String!, $project: String!, $name: String!, $resourceType: String!, $resourceConfig: JSONString!, $templateVariables: JSONString, $prioritizationMode: RunQueuePrioritizationMode, $externalLinks: JSONString) {
+  upsertRunQueue(
+    input: {entityName: $entity, projectName: $project, queueName: $name, resourceType: $resourceType, resourceConfig: $resourceConfig, templateVariables: $templateVariables, prioritizationMode: $prioritizationMode, externalLinks: $externalLinks}
+  ) {
+    success
+    configSchemaValidationErrors
+  }
+}
+"""
+
+DELETE_RUN_QUEUE_GQL = """
+mutation DeleteRunQueue($id: ID!) {
+  deleteRunQueues(input: {queueIDs: [$id]}) {
+    success
+  }
+}
+"""
+
+PUSH_TO_RUN_QUEUE_GQL = """
+mutation PushToRunQueue($queueId: ID!, $runSpec: JSONString!, $priority: Int) {
+  pushToRunQueue(
+    input: {queueID: $queueId, runSpec: $runSpec, priority: $priority}
+  ) {
+    runQueueItemId
+  }
+}
+"""
+
+DELETE_FROM_RUN_QUEUE_GQL = """
+mutation DeleteFromRunQueue($queueId: ID!, $itemId: ID!) {
+  deleteFromRunQueue(input: {queueID: $queueId, runQueueItemId: $itemId}) {
+    success
+  }
+}
+"""
+
 CREATE_RUN_GQL = """
 mutation CreateRun($entity: String, $project: String, $name: String!, $state: String, $displayName: String, $group: String, $jobType: String, $tags: [String!], $notes: String, $config: JSONString) {
   upsertBucket(
@@ -1081,6 +1446,71 @@ fragment ProjectFragment on Project {
 }
 """
 
+PROJECT_REPORTS_GQL = """
+query ProjectReports($entity: String!, $project: String!, $name: String, $cursor: String, $perPage: Int!) {
+  project(name: $project, entityName: $entity) {
+    allViews(viewType: "runs", viewName: $name, first: $perPage, after: $cursor) {
+      edges {
+        node {
+          ...ReportFragment
+        }
+        cursor
+      }
+      pageInfo {
+        ...PageInfoFragment
+      }
+    }
+  }
+}
+
+fragment PageInfoFragment on PageInfo {
+  endCursor
+  hasNextPage
+}
+
+fragment ReportFragment on View {
+  id
+  name
+  displayName
+  description
+  user {
+    username
+    email
+    photoUrl
+  }
+  spec
+  createdAt
+  updatedAt
+}
+"""
+
+REPORT_BY_ID_GQL = """
+query ReportById($id: ID!) {
+  view(id: $id) {
+    ...ReportFragment
+    project {
+      name
+      entityName
+    }
+  }
+}
+
+fragment ReportFragment on View {
+  id
+  name
+  displayName
+  description
+  user {
+    username
+    email
+    photoUrl
+  }
+  spec
+  createdAt
+  updatedAt
+}
+"""
+
 GET_RUNS_GQL = """
 query GetRuns($entity: String!, $project: String!, $filters: JSONString, $order: String, $cursor: String, $perPage: Int = 50) {
   project(name: $project, entityName: $entity) {
@@ -1278,6 +1708,70 @@ query ServerFeaturesQuery {
       isEnabled
     }
   }
+}
+"""
+
+GET_SWEEP_GQL = """
+query GetSweep($entity: String!, $project: String!, $name: String!) {
+  project(name: $project, entityName: $entity) {
+    sweep(sweepName: $name) {
+      ...SweepFragment
+    }
+  }
+}
+
+fragment SweepFragment on Sweep {
+  id
+  name
+  displayName
+  method
+  state
+  description
+  bestLoss
+  config
+  createdAt
+  updatedAt
+  runCount
+  runCountExpected
+}
+"""
+
+GET_SWEEPS_GQL = """
+query GetSweeps($entity: String!, $project: String!, $filters: JSONString, $cursor: String, $perPage: Int = 50) {
+  project(name: $project, entityName: $entity) {
+    totalSweeps
+    sweeps(after: $cursor, first: $perPage, filters: $filters) {
+      edges {
+        node {
+          ...SweepFragment
+        }
+        cursor
+      }
+      pageInfo {
+        ...PageInfoFragment
+      }
+    }
+  }
+}
+
+fragment PageInfoFragment on PageInfo {
+  endCursor
+  hasNextPage
+}
+
+fragment SweepFragment on Sweep {
+  id
+  name
+  displayName
+  method
+  state
+  description
+  bestLoss
+  config
+  createdAt
+  updatedAt
+  runCount
+  runCountExpected
 }
 """
 

@@ -7,6 +7,8 @@ Routes:
   (GraphQL errors travel in `errors`, a stop at the request's time budget among them).
 - `GET|PUT /files/{entity}/{project}/{run}/{name}`: a run file's bytes (PUT needs the
   file to exist first, through `createRunFiles`); 401 without a key, 404 if not visible.
+- `POST /files/{entity}/{project}/{run}/file_stream`: W&B's run stream, history, system
+  metrics, summary, console output and completion of a run (_file_stream_route.py).
 - `GET|PUT /_storage/artifacts/{hex md5}?[artifact=<row>&]expires=…&signature=…`: an
   artifact blob's bytes; a PUT (its URL names the uploading version) must send content
   with that MD5 (else 400) and is idempotent; 404 for a GET of content not stored.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import threading
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -58,6 +61,7 @@ from runsapi.server._context import RequestContext
 from runsapi.server._documents import DocumentCache
 from runsapi.server._execution import executor_options
 from runsapi.server._faults import Fault, FaultQueue
+from runsapi.server._file_stream_route import file_stream_route
 from runsapi.server._http import error_response, faulted, json_response, too_large
 from runsapi.server._jsontext import loads_value, response_json
 from runsapi.server._limits import check_limits
@@ -82,6 +86,9 @@ class AppState:
     executor: dict[str, Any] = field(default_factory=executor_options)
     sql_time_budget: float = SQL_TIME_BUDGET_SECONDS
     _viewers: dict[str, Viewer] = field(default_factory=dict)
+    # Bumped by forget_viewers: a viewer read before a bump is not cached after it.
+    _viewers_generation: int = 0
+    _viewers_lock: threading.Lock = field(default_factory=threading.Lock)
     _signer: _signing.Signer | None = None
 
     def signer(self) -> _signing.Signer:
@@ -95,10 +102,19 @@ class AppState:
     def viewer(self, key: str) -> Viewer | None:
         found = self._viewers.get(key)
         if found is None:
+            generation = self._viewers_generation
             found = _accounts.viewer_for_key(self.store.connection(), key)
-            if found is not None:
-                self._viewers[key] = found
+            with self._viewers_lock:
+                if found is not None and generation == self._viewers_generation:
+                    self._viewers[key] = found
         return found
+
+    def forget_viewers(self) -> None:
+        """Forget the cached viewers, after a change of accounts (a key deleted, a
+        membership added or removed): each key's next request reads its viewer anew."""
+        with self._viewers_lock:
+            self._viewers_generation += 1
+            self._viewers.clear()
 
 
 def _unauthorized() -> Response:
@@ -163,7 +179,9 @@ def _execute(state: AppState, payload: Any, viewer: Viewer, base_url: str) -> tu
         success, result = graphql_sync(
             executable_schema(),
             data,
-            context_value=RequestContext(state.store, viewer, base_url, state.features),
+            context_value=RequestContext(
+                state.store, viewer, base_url, state.features, state.forget_viewers
+            ),
             root_value=_checked_root,
             query_parser=state.documents.parse,
             query_validator=state.documents.validate,
@@ -262,6 +280,7 @@ def _routes(state: AppState) -> list[Route]:
 
     return [
         Route(GRAPHQL_PATH, graphql, methods=["POST"]),
+        file_stream_route(state.store, state.faults, authenticated, _unauthorized),
         Route(FILES_PATH + "/{entity}/{project}/{run}/{name:path}", files, methods=["GET", "PUT"]),
         *storage_routes(state.store, state.faults, state.signer),
         Route(ADMIN_PATH + "/stats", stats, methods=["GET", "DELETE"]),

@@ -25,7 +25,11 @@ def serve(args: argparse.Namespace) -> None:
     app = create_app(args.db, faults=args.enable_faults)
     with app.state.runsapi.store.write() as conn:
         key = ensure_user(conn, DEFAULT_USERNAME, api_key=args.api_key)
-    print(f"base URL http://{args.host}:{args.port}  entity {DEFAULT_USERNAME}  API key {key}")
+    print(
+        f"base URL http://{args.host}:{args.port}  entity {DEFAULT_USERNAME}  API key {key}"
+        f"\nuser {DEFAULT_USERNAME} is the server's admin: it may list and create users and"
+        " manage every team"
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,6 +23,9 @@ class RequestContext:
     base_url: str
     # The optional features enabled on this server (`serverInfo.features`).
     features: frozenset[str] = SERVER_FEATURES
+    # Called after a change of accounts (a key deleted, a membership added or removed),
+    # so that the app's cache of viewers by key forgets what changed.
+    accounts_changed: Callable[[], None] = field(default=lambda: None)
     _users: dict[int, Record | None] = field(default_factory=dict)
     _projects: dict[int, Record | None] = field(default_factory=dict)
     _history_keys: dict[int, Record] = field(default_factory=dict)

@@ -45,6 +45,12 @@ def run_demo(base_url: str, api_key: str, project: str, say: Callable[[str], Non
         curves = runs.histories(samples=50, keys=["loss"], format="pandas")
         say(f"\nLoss curves of {curves['run_id'].nunique()} runs in one frame: {curves.shape}")
 
+        _sweep_demo(api, project, say)
+        reports = list(api.reports(project))
+        say(f"\n{len(reports)} reports in {project}:")
+        for report in reports:
+            say(f"  {report.display_name}: {len(report.sections)} sections, {report.url}")
+
         if "reviewed" not in best.tags:
             best.tags.append("reviewed")
         best.summary["reviewed_loss"] = best.summary["loss"]
@@ -64,6 +70,26 @@ def run_demo(base_url: str, api_key: str, project: str, say: Callable[[str], Non
             api.run(f"{project}/no-such-run")
         except NotFoundError as error:
             say(f"A missing run is a typed error: {error}")
+
+
+def _sweep_demo(api: Api, project: str, say: Callable[[str], None]) -> None:
+    """Read a sweep of the project by its path: its configuration and its best run."""
+    listed = next(iter(api.project(project).sweeps()), None)
+    if listed is None:
+        say(f"\nNo sweeps in {project}")
+        return
+    sweep = api.sweep(f"{project}/{listed.id}")
+    config = sweep.config
+    say(
+        f"\nSweep {sweep.id} ({sweep.name!r}, {sweep.state}): method {config.get('method')},"
+        f" metric {config.get('metric')}, {sweep.run_count} runs, best loss {sweep.best_loss}"
+    )
+    best = sweep.best_run()
+    if best is None:
+        say("  no runs yet")
+        return
+    searched = {key: best.config.get(key) for key in config.get("parameters", {})}
+    say(f"  best run {best.id}: loss {best.summary.get('loss')}, searched config {searched}")
 
 
 def _artifacts_demo(api: Api, producer: Run, consumer: Run, say: Callable[[str], None]) -> None:

@@ -316,6 +316,10 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     CREATE INDEX run_queue_items_queue ON run_queue_items (queue_id, id);
+
+    -- API keys are listed under a public name: the first 16 hex digits of their digest.
+    UPDATE api_keys SET name = substr(key_hash, 1, 16);
+    CREATE UNIQUE INDEX api_keys_name ON api_keys (name);
     """,
 )
 

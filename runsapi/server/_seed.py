@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from runsapi.server import _accounts, _artifacts, _files, _history, _projects, _seed_artifacts
+from runsapi.server import (
+    _accounts,
+    _artifacts,
+    _files,
+    _history,
+    _projects,
+    _seed_artifacts,
+    _seed_reports,
+    _sweeps,
+)
 from runsapi.server._jsontext import dumps, dumps_queryable
 from runsapi.server._store import Store
 from runsapi.server._time import iso
@@ -39,13 +48,40 @@ FILE_NAMES = (
     "checkpoints/model.pt",
 )
 _PNG_HEADER = b"\x89PNG\r\n\x1a\n"
+# Seeded sweeps alternate methods; each minimizes its runs' `loss` (their best_loss).
+SWEEP_METHODS = ("bayes", "random")
+SWEEP_METRIC = "loss"
+# A sweep configuration as `wandb sweep` stores it: YAML.
+SWEEP_CONFIG = """\
+program: train.py
+method: {method}
+metric:
+  name: {metric}
+  goal: minimize
+parameters:
+  lr:
+    distribution: log_uniform_values
+    min: 1.0e-05
+    max: 0.01
+  batch_size:
+    values: [16, 32, 64, 128]
+  epochs:
+    distribution: int_uniform
+    min: 1
+    max: 50
+early_terminate:
+  type: hyperband
+  min_iter: 3
+"""
 
 
 @dataclass(frozen=True)
 class SeedSpec:
     """What to generate. `steps` history rows and `events` system rows per run; sparse
     history keys appear every `sparse_every` steps (`eval/loss`) and every `rare_every`
-    steps (`rare`); `files` files and (if `artifacts`) one model artifact per run."""
+    steps (`rare`); `files` files and (if `artifacts`) one model artifact per run; `reports`
+    reports (W&B's saved views of type "runs") after the runs; with `jobs`, a W&B Launch
+    job logged by the first run."""
 
     entity: str = "demo"
     project: str = "demo-project"
@@ -55,6 +91,8 @@ class SeedSpec:
     files: int = 3
     artifacts: bool = True
     sweeps: int = 2
+    reports: int = 3
+    jobs: bool = False
     sparse_every: int = 100
     rare_every: int = 1000
     seed: int = 0
@@ -181,18 +219,18 @@ def seed_project(
         if not inserted:
             raise ValueError(f"project {spec.entity}/{spec.project} exists already")
         sweeps = [f"sw{_run_name(rng)[:6]}" for _ in range(spec.sweeps)]
-        for sweep in sweeps:
-            conn.execute(
-                "INSERT INTO sweeps (project_id, name, display_name, method, state, config,"
-                " run_count_expected, created_at) VALUES (?, ?, ?, 'bayes', 'FINISHED', ?, ?, ?)",
-                (
-                    project_id,
-                    sweep,
-                    f"sweep {sweep}",
-                    "method: bayes\nmetric:\n  name: loss\n",
-                    10,
-                    iso(EPOCH),
-                ),
+        for number, sweep in enumerate(sweeps):
+            method = SWEEP_METHODS[number % len(SWEEP_METHODS)]
+            _sweeps.insert_sweep(
+                conn,
+                project_id,
+                sweep,
+                display_name=f"sweep {sweep}",
+                method=method,
+                state="FINISHED",
+                config=SWEEP_CONFIG.format(method=method, metric=SWEEP_METRIC),
+                run_count_expected=10,
+                created_at=iso(EPOCH),
             )
         names: list[str] = []
         dataset: int | None = None
@@ -231,6 +269,32 @@ def seed_project(
                     history_step=spec.steps - 1,
                     at=iso(EPOCH + timedelta(seconds=index * RUN_SPACING_SECONDS + version)),
                 )
+        for sweep in sweeps:
+            _sweeps.set_best_loss(conn, project_id, sweep, SWEEP_METRIC)
+        _seed_reports.add_reports(
+            conn,
+            project_id,
+            user_id,
+            names,
+            count=spec.reports,
+            rng=random.Random(f"{spec.seed}:reports"),
+            start=EPOCH + timedelta(seconds=spec.runs * RUN_SPACING_SECONDS),
+        )
+        if spec.jobs and names:
+            (first_run,) = conn.execute(
+                "SELECT id FROM runs WHERE project_id = ? AND name = ?", (project_id, names[0])
+            ).fetchone()
+            _seed_artifacts.log_files(
+                conn,
+                store,
+                project_id,
+                first_run,
+                name=_seed_artifacts.JOB_NAME,
+                type_name="job",
+                files=_seed_artifacts.job_files(),
+                metadata={},
+                at=iso(EPOCH),
+            )
     return SeedResult(spec.entity, spec.project, project_id, tuple(names))
 
 

@@ -55,6 +55,36 @@ def model_files(rng: random.Random, architecture: Mapping[str, Any]) -> dict[str
     }
 
 
+JOB_NAME = "job-demo_train"
+"""The seeded W&B Launch job, named as `wandb` names a job of the image demo/train."""
+
+
+def job_files() -> dict[str, bytes]:
+    """A W&B Launch job of a container image, as `wandb` logs one: its `wandb-job.json`
+    (the config's and summary's types in W&B's type JSON) and frozen requirements."""
+    number = {"wb_type": "number"}
+    spec = {
+        "_version": "v0",
+        "source_type": "image",
+        "source": {"image": "demo/train:v1"},
+        "input_types": {
+            "wb_type": "typedDict",
+            "params": {
+                "type_map": {"lr": number, "epochs": number, "optimizer": {"wb_type": "string"}}
+            },
+        },
+        "output_types": {
+            "wb_type": "typedDict",
+            "params": {"type_map": {"loss": number, "acc": number}},
+        },
+        "runtime": "3.11.7",
+    }
+    return {
+        "wandb-job.json": json.dumps(spec, indent=4).encode(),
+        "requirements.frozen.txt": b"numpy==1.26.4\ntorch==2.3.0\nwandb==0.31.0\n",
+    }
+
+
 def log_files(
     conn: sqlite3.Connection,
     store: Store,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from runsapi import Api, InvalidPathError, NotSupportedError, Project, Run, Runs
+from runsapi import Api, InvalidPathError, Project, Run, Runs, Sweep
 from runsapi.server import LocalServer
 from tests.dropin.conftest import project_runs, seeded_sweep
 
@@ -30,14 +30,14 @@ def test_from_path_project_and_run_examples() -> None:
     assert run.config["experiment_name"] == "foo"
 
 
-@pytest.mark.xfail(strict=True, raises=NotSupportedError, reason="needs Api.sweep, issue 17")
 def test_from_path_sweep_example(server: LocalServer) -> None:
     """002_cbad5abf091106ed.txt, "method Api.from_path", "Examples:" (the sweep line)."""
     sweep_id = seeded_sweep(server)
     api = Api()
     sweep = api.from_path(f"demo/demo-project/sweeps/{sweep_id}")
 
-    assert type(sweep).__name__ == "Sweep" and getattr(sweep, "id", None) == sweep_id
+    assert isinstance(sweep, Sweep) and sweep.id == sweep_id
+    assert sweep.entity == "demo" and sweep.project == "demo-project"
 
 
 def test_from_path_report_example() -> None:
@@ -46,7 +46,7 @@ def test_from_path_report_example() -> None:
     The line itself is malformed: a report path ends in `Title--ID`, and the official
     client refuses `My-Report-Vm11dsdf` ("Invalid report path, should be
     team/project/reports/Name--XXXX"); runsapi refuses it the same way, before any
-    request, and so will it once reports land (issue 17)."""
+    request (a well-formed report path returns the Report: tests/live/test_reports.py)."""
     api = Api()
     with pytest.raises(InvalidPathError, match="Title--report_id"):
         report = api.from_path("demo/demo-project/reports/My-Report-Vm11dsdf")  # noqa: F841

@@ -122,14 +122,23 @@ def test_log_list_and_download_round_trip(api: Api, tmp_path: Path) -> None:
 
 
 def test_default_root_is_the_artifact_dir(
-    api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: LocalServer,
+    transport: CountingTransport,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WANDB_ARTIFACT_DIR")
     name = collection_name()
-    fresh_run(api).log_artifact(draft_of(tmp_path, name))
-    root = api.artifact(f"{SCRATCH}/{name}:v0").download()
+    with fast_api(server, transport) as api:
+        fresh_run(api).log_artifact(draft_of(tmp_path, name))
+        root = api.artifact(f"{SCRATCH}/{name}:v0").download()
     assert Path(root).resolve() == (tmp_path / "artifacts" / f"{name}:v0").resolve()
     assert tree(Path(root)) == FILES
+    monkeypatch.setenv("WANDB_ARTIFACT_DIR", str(tmp_path / "elsewhere"))
+    with fast_api(server, transport) as api:
+        moved = api.artifact(f"{SCRATCH}/{name}:v0").download()
+    assert Path(moved) == tmp_path / "elsewhere" / f"{name}:v0"
 
 
 def test_identical_content_is_one_version_and_new_content_moves_latest(

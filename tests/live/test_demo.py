@@ -14,6 +14,11 @@ def test_the_demo_runs_every_step() -> None:
     text = "\n".join(lines)
     for step in (
         "finished or crashed runs",
+        "Sweep sw",
+        "method bayes, metric {'name': 'loss', 'goal': 'minimize'}",
+        "best run",
+        "reports in demo/demo-project:",
+        "sections, http",
         "Tagged and saved",
         "Logged demo/demo-project/demo-model-",
         "Logging the same content again gives the same version: demo-model-",

@@ -204,7 +204,80 @@ def test_every_operation_is_answered(  # noqa: PLR0915 (a statement or two per o
     edited = run("UpdateArtifact", input={"artifactID": dataset_id, "description": "edited"})
     assert edited["updateArtifact"]["artifact"]["description"] == "edited"
     run("DeleteRun", id=new_id, deleteArtifacts=True)
+    _answer_sweeps(run, where)
+    _answer_accounts(run, fresh)
+    _answer_reports(run, where)
+    _answer_launch(run)
     assert set(answered) == set(documents), set(documents) - set(answered)
+
+
+def _answer_sweeps(run: Any, where: dict[str, str]) -> None:
+    """GetSweeps (a page of one, then the rest) and GetSweep of what it listed."""
+    first = run("GetSweeps", **where, filters="{}", perPage=1)["project"]
+    assert first["totalSweeps"] == 2 and len(first["sweeps"]["edges"]) == 1
+    cursor = first["sweeps"]["pageInfo"]["endCursor"]
+    rest = run("GetSweeps", **where, cursor=cursor)["project"]["sweeps"]["edges"]
+    name = rest[0]["node"]["name"]
+    assert run("GetSweep", **where, name=name)["project"]["sweep"]["method"] == "random"
+
+
+def _answer_accounts(run: Any, server: LocalServer) -> None:
+    """A team created and read, a user invited to it and removed, a service account; users
+    searched and created; an API key made for the new user and deleted (as the admin)."""
+    server.create_user("invitee")
+    team = run("CreateTeam", teamName="answered")["createTeam"]["entity"]
+    assert team["isTeam"] and [member["username"] for member in team["members"]] == ["demo"]
+    invite = run("CreateInvite", entity="answered", username="invitee", admin=False)
+    assert invite["createInvite"]["invite"]["id"]
+    invitee = run("GetTeam", name="answered")["entity"]["members"][-1]
+    assert invitee["username"] == "invitee"
+    service = run("CreateServiceAccount", entity="answered", description="bot")
+    assert service["createServiceAccount"]["user"]["id"]
+    assert run("DeleteInvite", id=invitee["id"], entity="answered")["deleteInvite"]["success"]
+    found = run("SearchUsers", query="invitee")["users"]["edges"]
+    assert [edge["node"]["teams"]["edges"] for edge in found] == [[{"node": {"name": "invitee"}}]]
+    created = run("CreateUser", email="new@example.org", admin=False)["createUser"]["user"]
+    key = run("GenerateApiKey", userId=created["id"], description="d")["generateApiKey"]["apiKey"]
+    assert run("DeleteApiKey", id=key["id"])["deleteApiKey"]["success"]
+
+
+def _answer_reports(run: Any, where: dict[str, str]) -> None:
+    """ProjectReports (a page of two, then the rest) and ReportById of what it listed."""
+    first = run("ProjectReports", **where, perPage=2)["project"]["allViews"]
+    assert len(first["edges"]) == 2 and first["pageInfo"]["hasNextPage"]
+    cursor = first["pageInfo"]["endCursor"]
+    rest = run("ProjectReports", **where, perPage=2, cursor=cursor)["project"]["allViews"]
+    report = rest["edges"][0]["node"]
+    assert not rest["pageInfo"]["hasNextPage"] and report["displayName"] == "Weekly update #1"
+    found = run("ReportById", id=report["id"])["view"]
+    assert found["project"] == {"name": where["project"], "entityName": where["entity"]}
+
+
+def _answer_launch(run: Any) -> None:
+    """A run queue made (a resource config, then the queue), upserted, read with its
+    config, given an item that is listed, read and removed, then deleted."""
+    config = json.dumps({"resource_args": {"local-process": {}}})
+    made = run(
+        "CreateDefaultResourceConfig", entity="demo", resource="local-process", config=config
+    )
+    config_id = made["createDefaultResourceConfig"]["defaultResourceConfigID"]
+    where = {"entity": "demo", "project": "model-registry", "name": "answered"}
+    created = run("CreateRunQueue", **where, access="PROJECT", defaultResourceConfigId=config_id)
+    queue_id = created["createRunQueue"]["queueID"]
+    upserted = run("UpsertRunQueue", **where, resourceType="local-process", resourceConfig=config)
+    assert upserted["upsertRunQueue"]["configSchemaValidationErrors"] == []
+    assert run("GetRunQueue", **where)["project"]["runQueue"]["id"] == queue_id
+    found = run("GetDefaultResourceConfig", entity="demo", id=config_id)["entity"]
+    assert found["defaultResourceConfig"]["resource"] == "local-process"
+    pushed = run("PushToRunQueue", queueId=queue_id, runSpec=json.dumps({"job": "e/p/j:v0"}))
+    item_id = pushed["pushToRunQueue"]["runQueueItemId"]
+    queue = {"entity": "demo", "project": "model-registry", "queue": "answered"}
+    items = run("GetRunQueueItems", **queue)["project"]["runQueue"]["runQueueItems"]["edges"]
+    assert [edge["node"]["id"] for edge in items] == [item_id]
+    item = run("GetRunQueueItem", **queue, id=item_id)["project"]["runQueue"]["runQueueItem"]
+    assert item["state"] == "PENDING"
+    assert run("DeleteFromRunQueue", queueId=queue_id, itemId=item_id)["deleteFromRunQueue"]
+    assert run("DeleteRunQueue", id=queue_id)["deleteRunQueues"]["success"]
 
 
 def _log_empty_artifact(run: Any, client: Client, where: dict[str, str], *, run_name: str) -> None:

@@ -14,8 +14,6 @@ from runsapi import (
     F,
     InvalidFilterError,
     InvalidPathError,
-    NotSupportedError,
-    RunsApiError,
     UsageError,
 )
 from runsapi._filters import MAX_FILTER_DEPTH
@@ -75,25 +73,6 @@ def test_with_options_applies_the_same_checks(
 def test_from_path_needs_a_string(api: Api, path: object) -> None:
     with pytest.raises(InvalidPathError, match="path must be a string"):
         api.from_path(path)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("path", "kind", "named"),
-    [
-        ("e/p/sweeps/abc123", "sweep", "e/p/sweeps/abc123"),
-        ("https://wandb.ai/e/p/sweeps/abc123/overview", "sweep", "e/p/sweeps/abc123"),
-        ("e/p/reports/My-Report--Vm11", "report", "e/p/reports/Vm11"),
-        ("https://wandb.ai/e/p/reports/My-Report--Vm11?x=1", "report", "e/p/reports/Vm11"),
-    ],
-)
-def test_from_path_recognises_sweeps_and_reports(
-    api: Api, path: str, kind: str, named: str
-) -> None:
-    with pytest.raises(NotSupportedError) as caught:
-        api.from_path(path)
-    assert isinstance(caught.value, RunsApiError) and isinstance(caught.value, NotImplementedError)
-    assert str(caught.value).startswith(f"{path!r} names the {kind} {named}")
-    assert f"does not support {kind}s yet" in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -5,13 +5,17 @@ from __future__ import annotations
 from ariadne.types import SchemaBindable
 
 from runsapi.server._resolvers import (
+    _accounts,
     _artifact_files,
     _artifact_mutations,
     _artifacts,
+    _launch,
     _mutations,
     _query,
     _run,
     _scalars,
+    _sweeps,
+    _views,
 )
 
 BINDABLES: tuple[SchemaBindable, ...] = (
@@ -22,4 +26,8 @@ BINDABLES: tuple[SchemaBindable, ...] = (
     *_artifact_files.BINDABLES,
     *_mutations.BINDABLES,
     *_artifact_mutations.BINDABLES,
+    *_launch.BINDABLES,
+    *_sweeps.BINDABLES,
+    *_views.BINDABLES,
+    *_accounts.BINDABLES,
 )

@@ -1,4 +1,4 @@
-"""Query root, users, projects and sweeps."""
+"""Query root, the viewer and projects (teams and users: _accounts.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ from typing import Any
 
 from ariadne import ObjectType, QueryType
 
-from runsapi.server import _accounts, _projects, _runs, _sweeps
+from runsapi.server import _accounts, _projects, _runs
 from runsapi.server._constants import SERVER_FEATURES
 from runsapi.server._context import Record, ResolveInfo, connection, context_of, page_size
 
 query = QueryType()
-user = ObjectType("User")
 project = ObjectType("Project")
-sweep = ObjectType("Sweep")
 
 
 @query.field("viewer")
@@ -66,26 +64,6 @@ def _server_info(_: Any, info: ResolveInfo) -> Record:
     }
 
 
-def _is_viewer(record: Record, info: ResolveInfo) -> bool:
-    return bool(record["_row"] == context_of(info).viewer.user_id)
-
-
-@user.field("apiKeys")
-def _api_keys(record: Record, info: ResolveInfo) -> Record:
-    if not _is_viewer(record, info):
-        return {"edges": []}
-    nodes = _accounts.api_key_nodes(context_of(info).conn, record["_row"])
-    return {"edges": [{"node": node} for node in nodes]}
-
-
-@user.field("teams")
-def _teams(record: Record, info: ResolveInfo) -> Record:
-    if not _is_viewer(record, info):
-        return {"edges": []}
-    nodes = _accounts.entity_nodes(context_of(info).conn, record["_row"])
-    return {"edges": [{"node": node} for node in nodes]}
-
-
 @project.field("user")
 def _project_user(record: Record, info: ResolveInfo) -> Record | None:
     return context_of(info).user(record["_user_row"])
@@ -125,15 +103,4 @@ def _project_run(record: Record, info: ResolveInfo, name: str, **_: Any) -> Reco
     return _runs.run_by_name(context_of(info).conn, record["_row"], name)
 
 
-@project.field("sweep")
-def _project_sweep(record: Record, info: ResolveInfo, sweepName: str) -> Record | None:
-    return _sweeps.sweep_by_name(context_of(info).conn, record["_row"], sweepName)
-
-
-@sweep.field("runCount")
-def _sweep_run_count(record: Record, info: ResolveInfo) -> int:
-    conn = context_of(info).conn
-    return _runs.count_sweep_runs(conn, record["_project_row"], record["name"])
-
-
-BINDABLES = (query, user, project, sweep)
+BINDABLES = (query, project)

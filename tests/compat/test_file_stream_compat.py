@@ -1,0 +1,70 @@
+"""The official SDK (`wandb.init` → `log` → `finish`, streamed by wandb-core) logging to
+a LocalServer through its run stream, and runsapi reading the run back.
+
+Console capture stays off: the SDK hands console lines to wandb-core without waiting
+(`publish_output_raw(..., nowait=True)`), so the last ones can miss the stream when
+`finish()` comes right after them. tests/server/test_file_stream.py covers `output.log`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import wandb
+
+from runsapi import Api
+from runsapi.server import LocalServer, SeedSpec
+from tests.compat.conftest import server_for_the_official_client
+
+PROJECT = "core-logged"
+# `wandb.init` talks to its wandb-core service over a Unix socket in the temp directory.
+pytestmark = pytest.mark.block_network(
+    allowed_hosts=["127.0.0.1", "localhost", r".*/wandb-[\d-]+/socket$"]
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    seed = SeedSpec(runs=1, steps=5, events=1, files=1, artifacts=False)
+    with server_for_the_official_client(tmp_path_factory.mktemp("wandb-home"), seed) as running:
+        yield running
+        wandb.teardown()  # stop wandb-core's service before the server goes
+
+
+@pytest.fixture(scope="module")
+def ours(server: LocalServer) -> Iterator[Api]:
+    with Api({"base_url": server.base_url, "entity": "demo"}, api_key=server.api_key) as api:
+        yield api
+
+
+def _log(server: LocalServer, run_id: str, *, steps: int, exit_code: int = 0) -> None:
+    settings = wandb.Settings(
+        base_url=server.base_url, api_key=server.api_key, x_disable_stats=True, console="off"
+    )
+    run = wandb.init(
+        entity="demo", project=PROJECT, id=run_id, config={"lr": 0.1}, settings=settings
+    )
+    for step in range(steps):
+        run.log({"loss": 1 / (step + 1), "acc": step / 10})
+    run.summary["best_acc"] = 0.5
+    run.finish(exit_code=exit_code)
+
+
+def test_history_summary_and_config_arrive(server: LocalServer, ours: Api) -> None:
+    _log(server, "corelogged", steps=5)
+    run = ours.run(f"demo/{PROJECT}/corelogged")
+    assert run.state == "finished"
+    rows = list(run.scan_history())
+    assert [row["_step"] for row in rows] == [0, 1, 2, 3, 4]
+    assert [row["loss"] for row in rows] == [1 / (step + 1) for step in range(5)]
+    assert all("_timestamp" in row and "_runtime" in row for row in rows)
+    assert run.summary["best_acc"] == 0.5 and run.summary["loss"] == 0.2
+    assert run.summary["_step"] == 4
+    assert run.config == {"lr": 0.1}
+
+
+def test_a_failing_exit_code_fails_the_run(server: LocalServer, ours: Api) -> None:
+    _log(server, "corefailed", steps=2, exit_code=1)
+    run = ours.run(f"demo/{PROJECT}/corefailed")
+    assert run.state == "failed" and run.history_line_count == 2
