@@ -28,7 +28,7 @@ from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._features import MERGE_RUN_CHANGES
 from runsapi._frames import flatten
 from runsapi._json import decode_object, encode
-from runsapi._paths import ProjectPath, RunPath, parse_artifact_path
+from runsapi._paths import ProjectPath, RunPath, SweepPath, parse_artifact_path
 from runsapi._results import run_of
 from runsapi._shared.changes import DELETED, Change, apply_changes
 from runsapi._shared.json_codec import unwrap_config, unwrap_value, wrap_config
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from runsapi._gql import FullRun, LightRun, RunChangeInput
     from runsapi._pagination import Paginator
     from runsapi._session import Session
+    from runsapi.sweeps import Sweep
 
 RunState = Literal[
     "running", "finished", "crashed", "failed", "killed", "preempting", "preempted", "pending"
@@ -144,6 +145,7 @@ class Run:
         self._lock = threading.RLock()
         self._batch = batch
         self._decoded: _Views | None = None
+        self._sweep: Sweep | None = None
         self._set_data(data)
 
     def _set_data(self, data: LightRun, *, keep_edits: bool = False) -> None:
@@ -289,6 +291,22 @@ class Run:
     @property
     def sweep_name(self) -> str | None:
         return self._data.sweep_name
+
+    @property
+    def sweep(self) -> Sweep | None:
+        """The sweep this run belongs to, read the first time it is asked for (one
+        request), or None for a run of no sweep."""
+        # Imported here: sweeps.py imports this module (a sweep lists its runs).
+        from runsapi.sweeps import find_sweep  # noqa: PLC0415
+
+        name = self.sweep_name
+        if name is None:
+            return None
+        with self._lock:
+            if self._sweep is None or self._sweep.id != name:
+                where = SweepPath(self.entity, self.project, name)
+                self._sweep = find_sweep(self._session, where)
+            return self._sweep
 
     @property
     def commit(self) -> str | None:

@@ -45,8 +45,8 @@ class Runs(Paginator[Run]):
         order: `+` (ascending) or `-` then a field; None means `+created_at`.
         per_page: Runs per request.
         include_sweeps: Accepted as in the official client, where it loads each run's
-            sweep object (`run.sweep`) while listing; here it changes no request:
-            `run.sweep_name` is always listed, and `api.sweep(...)` of it loads the sweep.
+            sweep object while listing; here it changes no request: `run.sweep_name` is
+            always listed, and `run.sweep` loads the sweep when first read.
         lazy: List without config and summaries, loading them a page at a time on
             first use.
         limit: Stop after this many runs.

@@ -118,6 +118,22 @@ def test_the_runs_are_the_sweeps_runs_oldest_first(
     assert len(sweep.runs) == sweep.run_count
 
 
+def test_a_run_reads_its_sweep_once(
+    api: Api, first_sweep: str, transport: CountingTransport
+) -> None:
+    runs = list(api.runs(PROJECT))
+    member = next(run for run in runs if run.sweep_name == first_sweep)
+    loner = next(run for run in runs if run.sweep_name is None)
+    transport.reset()
+
+    assert loner.sweep is None and transport.requests == 0
+    sweep = member.sweep
+    assert sweep is not None and sweep.id == first_sweep
+    assert member.id in [run.id for run in sweep.runs]
+    assert member.sweep is sweep
+    assert transport.operations["GetSweep"] == 1
+
+
 def test_best_run_follows_the_metric_in_one_request(
     api: Api, server: LocalServer, first_sweep: str, transport: CountingTransport
 ) -> None:
