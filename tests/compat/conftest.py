@@ -8,8 +8,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import wandb
 
+from runsapi.api import Api
 from runsapi.server import LocalServer, SeedSpec
 
 
@@ -38,8 +40,24 @@ def server_for_the_official_client(home: Path, seed: SeedSpec) -> Iterator[Local
         os.environ.update(saved)
 
 
-def official_api(server: LocalServer) -> Any:
-    return wandb.Api(api_key=server.api_key, overrides={"base_url": server.base_url}, timeout=60)
+def official_api(server: LocalServer, api_key: str | None = None) -> Any:
+    """The official client on `server`, as its default user (or the key's)."""
+    return wandb.Api(
+        api_key=api_key or server.api_key, overrides={"base_url": server.base_url}, timeout=60
+    )
+
+
+@pytest.fixture(scope="module")
+def official(server: LocalServer) -> Any:
+    """The official client on the test module's `server` fixture."""
+    return official_api(server)
+
+
+@pytest.fixture(scope="module")
+def ours(server: LocalServer) -> Iterator[Api]:
+    """runsapi on the test module's `server` fixture, as its default user."""
+    with Api({"base_url": server.base_url, "entity": "demo"}, api_key=server.api_key) as api:
+        yield api
 
 
 def downloaded(root: Path) -> dict[str, bytes]:

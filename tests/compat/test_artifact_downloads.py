@@ -15,7 +15,7 @@ import wandb
 from runsapi._shared.manifest import base64_to_hex
 from runsapi.server import LocalServer, SeedSpec
 from runsapi.server._seed_artifacts import dataset_files
-from tests.compat.conftest import downloaded, official_api, server_for_the_official_client
+from tests.compat.conftest import downloaded, server_for_the_official_client
 
 PROJECT = "demo/demo-project"
 SEED = SeedSpec(runs=4, steps=20, events=2, files=1, seed=31)
@@ -25,11 +25,6 @@ SEED = SeedSpec(runs=4, steps=20, events=2, files=1, seed=31)
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     with server_for_the_official_client(tmp_path_factory.mktemp("wandb-home"), SEED) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def official(server: LocalServer) -> Any:
-    return official_api(server)
 
 
 def model(server: LocalServer, index: int) -> str:

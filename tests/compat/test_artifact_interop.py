@@ -15,7 +15,7 @@ import wandb
 from runsapi import ArtifactDraft
 from runsapi.api import Api
 from runsapi.server import LocalServer, SeedSpec
-from tests.compat.conftest import downloaded, official_api, server_for_the_official_client
+from tests.compat.conftest import downloaded, server_for_the_official_client
 from tests.server.conftest import Client
 from tests.support.wandb_core_saver import PROJECT as PROJECT_NAME
 from tests.support.wandb_core_saver import log
@@ -34,11 +34,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     home = tmp_path_factory.mktemp("wandb-home")
     with server_for_the_official_client(home, SeedSpec(runs=2, steps=5, seed=41)) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def official(server: LocalServer) -> Any:
-    return official_api(server)
 
 
 @pytest.fixture

@@ -32,12 +32,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
         wandb.teardown()  # stop wandb-core's service before the server goes
 
 
-@pytest.fixture(scope="module")
-def ours(server: LocalServer) -> Iterator[Api]:
-    with Api({"base_url": server.base_url, "entity": "demo"}, api_key=server.api_key) as api:
-        yield api
-
-
 def _log(server: LocalServer, run_id: str, *, steps: int, exit_code: int = 0) -> None:
     settings = wandb.Settings(
         base_url=server.base_url, api_key=server.api_key, x_disable_stats=True, console="off"

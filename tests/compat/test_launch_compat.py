@@ -14,7 +14,7 @@ import pytest
 from runsapi import Api, NotFoundError, RunQueue
 from runsapi.server import LocalServer, SeedSpec
 from runsapi.server._launch import set_item_state
-from tests.compat.conftest import official_api, server_for_the_official_client
+from tests.compat.conftest import server_for_the_official_client
 
 SEED = SeedSpec(runs=2, steps=5, events=1, files=1, jobs=True, seed=37)
 JOB = "demo/demo-project/job-demo_train:latest"
@@ -25,17 +25,6 @@ VARIABLES = {"gpus": {"schema": {"type": "integer", "default": 1, "minimum": 0, 
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     with server_for_the_official_client(tmp_path_factory.mktemp("wandb-home"), SEED) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def official(server: LocalServer) -> Any:
-    return official_api(server)
-
-
-@pytest.fixture(scope="module")
-def ours(server: LocalServer) -> Iterator[Api]:
-    with Api({"base_url": server.base_url, "entity": "demo"}, api_key=server.api_key) as api:
-        yield api
 
 
 def _same_queue(theirs: Any, mine: RunQueue) -> None:

@@ -16,7 +16,7 @@ import wandb
 
 from runsapi import Api
 from runsapi.server import LocalServer, SeedSpec
-from tests.compat.conftest import official_api, server_for_the_official_client
+from tests.compat.conftest import server_for_the_official_client
 
 PROJECT = "demo/demo-project"
 SEED = SeedSpec(runs=24, steps=400, events=5, files=3, seed=23)
@@ -26,17 +26,6 @@ SEED = SeedSpec(runs=24, steps=400, events=5, files=3, seed=23)
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     with server_for_the_official_client(tmp_path_factory.mktemp("wandb-home"), SEED) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def official(server: LocalServer) -> Any:
-    return official_api(server)
-
-
-@pytest.fixture(scope="module")
-def ours(server: LocalServer) -> Iterator[Api]:
-    with Api({"base_url": server.base_url}, api_key=server.api_key) as api:
-        yield api
 
 
 CASES: list[tuple[dict[str, Any], str]] = [

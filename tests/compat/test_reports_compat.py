@@ -10,7 +10,7 @@ import pytest
 
 from runsapi import Api
 from runsapi.server import LocalServer, SeedSpec
-from tests.compat.conftest import official_api, server_for_the_official_client
+from tests.compat.conftest import server_for_the_official_client
 
 PROJECT = "demo/demo-project"
 SEED = SeedSpec(runs=5, steps=20, events=2, files=1, artifacts=False, reports=5, seed=31)
@@ -20,17 +20,6 @@ SEED = SeedSpec(runs=5, steps=20, events=2, files=1, artifacts=False, reports=5,
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     with server_for_the_official_client(tmp_path_factory.mktemp("wandb-home"), SEED) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def official(server: LocalServer) -> Any:
-    return official_api(server)
-
-
-@pytest.fixture(scope="module")
-def ours(server: LocalServer) -> Iterator[Api]:
-    with Api({"base_url": server.base_url}, api_key=server.api_key) as api:
-        yield api
 
 
 def _as_official(report: Any) -> tuple[Any, ...]:

@@ -12,11 +12,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import wandb
 
 from runsapi import Api, Member, PermissionDeniedError, Team, UserAccount
 from runsapi.server import LocalServer, SeedSpec
-from tests.compat.conftest import server_for_the_official_client
+from tests.compat.conftest import official_api, server_for_the_official_client
 
 SEED = SeedSpec(runs=1, steps=5, events=1, files=1, artifacts=False, seed=41)
 
@@ -25,21 +24,6 @@ SEED = SeedSpec(runs=1, steps=5, events=1, files=1, artifacts=False, seed=41)
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     with server_for_the_official_client(tmp_path_factory.mktemp("wandb-home"), SEED) as running:
         yield running
-
-
-def official_as(server: LocalServer, key: str) -> Any:
-    return wandb.Api(api_key=key, overrides={"base_url": server.base_url}, timeout=60)
-
-
-@pytest.fixture(scope="module")
-def official(server: LocalServer) -> Any:
-    return official_as(server, server.api_key)
-
-
-@pytest.fixture(scope="module")
-def ours(server: LocalServer) -> Iterator[Api]:
-    with Api({"base_url": server.base_url}, api_key=server.api_key) as api:
-        yield api
 
 
 def key_name(key: str) -> str:
@@ -143,7 +127,7 @@ def test_a_user_who_is_no_admin_is_refused_by_both(
     official: Any, ours: Api, server: LocalServer
 ) -> None:
     key = server.create_user("gus")
-    theirs = official_as(server, key)
+    theirs = official_api(server, key)
     with Api({"base_url": server.base_url}, api_key=key) as mine:
         calls: list[Callable[[Any], object]] = [
             lambda api: api.users("demo"),
