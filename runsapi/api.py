@@ -351,7 +351,7 @@ class Api:
             raise NotFoundError(f"could not create project {path}", path=str(path))
         return Project._from(project, self._session)
 
-    # -- runs -------------------------------------------------------------------------------
+    # -- runs -----------------------------------------------------------------------------
 
     def run(self, path: str = "") -> Run:
         """The run at `path` (any form in runsapi._paths.RUN_PATH_FORMS, or its URL),
@@ -555,7 +555,7 @@ class Api:
             return self.sweep(path)
         return find_report(self._session, parse_report_path(path))
 
-    # -- sweeps (issue 17) ----------------------------------------------------------------
+    # -- sweeps ---------------------------------------------------------------------------
 
     def sweep(self, path: str = "") -> Sweep:
         """The sweep at `path`, loaded (one request): `entity/project/sweep_id`,
@@ -570,7 +570,7 @@ class Api:
         )
         return find_sweep(self._session, where)
 
-    # -- reports (issue 17) ---------------------------------------------------------------
+    # -- reports --------------------------------------------------------------------------
 
     def reports(
         self, path: str = "", name: str | None = None, per_page: int = DEFAULT_PER_PAGE
@@ -589,7 +589,7 @@ class Api:
         where = self._project_path(path or None)
         return list_reports(self._session, where, unquote(name) if name else None, per_page)
 
-    # -- teams and users (issue 17) -------------------------------------------------------
+    # -- teams and users ------------------------------------------------------------------
 
     def team(self, team: str) -> Team:
         """The team named `team`, with its members. NotFoundError if there is none the
@@ -622,7 +622,7 @@ class Api:
         It has no API key yet: `generate_api_key()` gives it one."""
         return create_user(self._session, email, admin)
 
-    # -- launch: run queues and jobs (issue 17) -------------------------------------------
+    # -- launch: run queues and jobs ------------------------------------------------------
 
     def _launch_entity(self, entity: str | None) -> str:
         if entity is not None and not isinstance(entity, str):
@@ -762,7 +762,7 @@ class Api:
                 raise UsageError(f"{what} must be a non-empty string, got {value!r}")
         return list_jobs(self._session, ProjectPath(entity, project))
 
-    # -- TensorBoard (issue 17) -----------------------------------------------------------
+    # -- TensorBoard ----------------------------------------------------------------------
 
     def sync_tensorboard(
         self,
