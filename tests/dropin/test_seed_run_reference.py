@@ -1,9 +1,8 @@
 """Seed 001_0ecc452b6124af69.txt ("# Run", docs.wandb.ai): its four examples.
 
-Two of them log with the SDK first (`wandb.init`, `wandb.Artifact`, `run.log_artifact`,
-`run.use_artifact`, `run.finish`), which is not the public API: here the run those lines
-leave behind is a seeded run (or one that used a seeded artifact through runsapi), and
-the public-API lines after `api = wandb.Api()` run unchanged.
+Two of them log with the official SDK first (`wandb.init`, `wandb.Artifact`,
+`run.log_artifact`, `run.use_artifact`, `run.finish`): they run whole, the SDK logging to
+the local server, and only `wandb.Api()` replaced by runsapi's `Api()`.
 
 Seed 000_2bfa6d1954c60326.txt repeats three of them ("method Run.logged_artifacts",
 "method Run.scan_history", "method Run.used_artifacts"), word for word.
@@ -11,13 +10,22 @@ Seed 000_2bfa6d1954c60326.txt repeats three of them ("method Run.logged_artifact
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+import wandb
 
 from runsapi import Api, Run
 from runsapi.server import LocalServer
-from tests.dropin.conftest import EXAMPLE_STEPS, PROJECT, printed
+from tests.dropin.conftest import EXAMPLE_STEPS, printed
 
 pytestmark = pytest.mark.usefixtures("server")
+# `wandb.init` talks to its wandb-core service over a Unix socket in the temp directory.
+SDK = pytest.mark.block_network(
+    allowed_hosts=["127.0.0.1", "localhost", r".*/wandb-[\d-]+/socket$"]
+)
 
 
 def test_run_create_example() -> None:
@@ -39,10 +47,39 @@ def test_run_create_example() -> None:
     assert api.run(f"demo/scratch/{run_name}").state == "pending"
 
 
-def test_logged_artifacts_example(server: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
-    """001_0ecc452b6124af69.txt, "method `Run.logged_artifacts`", "Example:" (from
-    `api = wandb.Api()` on; `run` is a seeded run, which logged one artifact)."""
-    run = Api().run(f"demo/{PROJECT}/{server.seeded.run_names[0]}")
+@pytest.fixture
+def sdk(
+    server: LocalServer, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """The official SDK's run process (wandb-core) set up as a user's machine would be,
+    logging to the server (WANDB_BASE_URL and WANDB_API_KEY are set by `server`), quietly
+    and without system metrics or console capture, its files kept in tmp."""
+    work = tmp_path_factory.mktemp("sdk")
+    for name, value in {
+        "WANDB_DIR": str(work),
+        "WANDB_DATA_DIR": str(work / "data"),
+        "WANDB_SILENT": "true",
+        "WANDB_CONSOLE": "off",
+        "WANDB_X_DISABLE_STATS": "true",
+        "WANDB_DISABLE_SENTRY": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    yield
+    wandb.teardown()
+
+
+@SDK
+def test_logged_artifacts_example(sdk: None, capsys: pytest.CaptureFixture[str]) -> None:
+    """001_0ecc452b6124af69.txt, "method `Run.logged_artifacts`", "Example:", whole: the
+    SDK logs the artifact, runsapi's Api reads the run back."""
+    with tempfile.NamedTemporaryFile(mode="w", delete=False, suffix=".txt") as tmp:
+        tmp.write("This is a test artifact")
+        tmp_path = tmp.name
+    run = wandb.init(project="artifact-example")
+    artifact = wandb.Artifact("test_artifact", type="dataset")
+    artifact.add_file(tmp_path)
+    run.log_artifact(artifact)
+    run.finish()
 
     api = Api()
 
@@ -51,25 +88,24 @@ def test_logged_artifacts_example(server: LocalServer, capsys: pytest.CaptureFix
     for logged_artifact in finished_run.logged_artifacts():
         print(logged_artifact.name)
 
-    names = printed(capsys)
-    assert names and names == [artifact.name for artifact in run.logged_artifacts()]
-    assert all(":v" in name for name in names)
+    assert printed(capsys) == ["test_artifact:v0"]
+    Path(tmp_path).unlink()
 
 
-def test_used_artifacts_example(server: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
-    """001_0ecc452b6124af69.txt, "method `Run.used_artifacts`", "Example:" (from
-    `api = wandb.Api()` on; `run` used a seeded run's artifact)."""
-    seeded = Api().run(f"demo/{PROJECT}/{server.seeded.run_names[1]}")
-    used = next(iter(seeded.logged_artifacts()))
-    run = Api().run(f"demo/{PROJECT}/example2")
-    run.use_artifact(used)
+@SDK
+def test_used_artifacts_example(sdk: None, capsys: pytest.CaptureFixture[str]) -> None:
+    """001_0ecc452b6124af69.txt, "method `Run.used_artifacts`", "Example:", whole (after
+    the logged_artifacts example, which logs `test_artifact`)."""
+    run = wandb.init(project="artifact-example")
+    run.use_artifact("test_artifact:latest")
+    run.finish()
 
     api = Api()
     finished_run = api.run(f"{run.entity}/{run.project}/{run.id}")
     for used_artifact in finished_run.used_artifacts():
         print(used_artifact.name)
 
-    assert printed(capsys) == [used.name]
+    assert printed(capsys) == ["test_artifact:v0"]
 
 
 def test_scan_history_example() -> None:
