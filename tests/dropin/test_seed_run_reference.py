@@ -64,6 +64,9 @@ def sdk(
         "WANDB_DISABLE_SENTRY": "true",
     }.items():
         monkeypatch.setenv(name, value)
+    # The SDK keeps its settings in a process-wide singleton, made by whichever test used
+    # wandb first: start from a fresh one, which reads this environment.
+    wandb.teardown()
     yield
     wandb.teardown()
 
