@@ -20,6 +20,7 @@ from runsapi._exceptions import (
     GraphQLPermissionDeniedError,
     HTTPNotFoundError,
     HTTPPermissionDeniedError,
+    IncompleteRunHistoryError,
     InternalServerError,
     InvalidFilterError,
     InvalidOrderError,
@@ -64,6 +65,7 @@ from runsapi.artifact_files import ArtifactFile
 from runsapi.artifacts import Artifact, ArtifactCollection, ArtifactType
 from runsapi.files import File, Files
 from runsapi.history import HistoryScan
+from runsapi.history_exports import DownloadHistoryResult
 from runsapi.launch import (
     QueuedRun,
     RunQueue,
@@ -97,6 +99,7 @@ __all__ = [
     "Client",
     "CommError",
     "DisplayNameField",
+    "DownloadHistoryResult",
     "F",
     "Field",
     "File",
@@ -108,6 +111,7 @@ __all__ = [
     "HTTPNotFoundError",
     "HTTPPermissionDeniedError",
     "HistoryScan",
+    "IncompleteRunHistoryError",
     "InternalServerError",
     "InvalidFilterError",
     "InvalidOrderError",

@@ -6,11 +6,24 @@ Every command needs the server extra: pip install "runsapi[server]".
 from __future__ import annotations
 
 import argparse
+import math
 
 from runsapi._version import __version__
 
 # The top-level modules the server extra installs (re2 is google-re2).
 _SERVER_MODULES = frozenset({"ariadne", "graphql", "re2", "starlette", "uvicorn"})
+
+
+def _milliseconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"takes a number of milliseconds, 0 or more (0: no delay); got {text!r}"
+        )
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +52,15 @@ def _parser() -> argparse.ArgumentParser:
         "--enable-faults",
         action="store_true",
         help="accept fault injection at /_runsapi/faults (default: off)",
+    )
+    serve.add_argument(
+        "--latency-ms",
+        type=_milliseconds,
+        default=0,
+        metavar="N",
+        help="hold every HTTP answer N ms before sending it, the round trip of a distant"
+        " server, e.g. 50 for a cloud API from a laptop; held answers overlap"
+        " (default: %(default)s, none)",
     )
 
     seed = command("seed", "Add a generated project to a database.")

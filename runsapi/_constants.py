@@ -27,6 +27,13 @@ MAX_RETRY_AFTER = 60.0
 # while runs are being created (wandb/wandb#7675).
 DEFAULT_ORDER = "+created_at"
 DEFAULT_PER_PAGE = 50
+# Runs listings whose `per_page` is left at its default list 50 runs first, then pages
+# this many times larger each time (200, 800, 3,200...), up to the largest page a runs
+# query may ask for (the local server's limit, README "The local server").
+PAGE_GROWTH = 4
+MAX_RUNS_PER_PAGE = 10_000
+# The most sampled history rows one request may ask for (runs x samples x specs).
+MAX_SAMPLED_ROWS = 500_000
 # Projects are small records: the official client lists 200 a page.
 DEFAULT_PROJECTS_PER_PAGE = 200
 # Artifacts are small records: larger pages by default.
@@ -35,9 +42,13 @@ DEFAULT_ARTIFACTS_PER_PAGE = 100
 DEFAULT_PROJECT = "uncategorized"
 # Concurrent downloads of `files.download_all()`.
 DEFAULT_DOWNLOAD_WORKERS = 8
+# Step ranges a history scan fetches at once.
+DEFAULT_SCAN_WORKERS = 4
 # A runs table loads every run anyway: it lists the pages still to load this many at a
 # time (at least), since the server's cost per request dominates small pages.
 TABLE_PAGE_SIZE = 500
+# Listed pages whose full data a runs table (or `upgrade_to_full`) loads at once.
+TABLE_WORKERS = 4
 
 # Connection pool per Api.
 MAX_CONNECTIONS = 20

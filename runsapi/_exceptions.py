@@ -22,6 +22,7 @@
     │   └── GraphQLPermissionDeniedError  a PERMISSION_ERROR (also a PermissionDeniedError)
     ├── ResponseValidationError    the response does not have the shape the schema promises
     ├── PaginationError            a connection's cursor did not advance
+    ├── IncompleteRunHistoryError  a run has history not exported to parquet yet
     └── NotSupportedError          what W&B offers, runsapi not yet (a NotImplementedError)
 
 Every message names the GraphQL operation and the server's own words, and never contains
@@ -238,6 +239,12 @@ class ResponseValidationError(RunsApiError):
         self.validation_error = error
         """pydantic's description of every mismatch; None when the body was not JSON."""
         super().__init__(message)
+
+
+class IncompleteRunHistoryError(RunsApiError):
+    """`download_history_exports(require_complete_history=True)` of a run that has rows
+    not exported to parquet yet (it is running, or its export is not done); nothing was
+    downloaded. The official client raises its own error of this name."""
 
 
 class PaginationError(RunsApiError):

@@ -319,6 +319,7 @@ class GraphQLClient(GeneratedClient):
     run_history_page = _mapped(GeneratedClient.run_history_page)
     run_input_artifacts = _mapped(GeneratedClient.run_input_artifacts)
     run_output_artifacts = _mapped(GeneratedClient.run_output_artifacts)
+    run_parquet_history = _mapped(GeneratedClient.run_parquet_history)
     run_sampled_history = _mapped(GeneratedClient.run_sampled_history)
     runs_sampled_history = _mapped(GeneratedClient.runs_sampled_history)
     search_users = _mapped(GeneratedClient.search_users)

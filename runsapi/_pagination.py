@@ -5,17 +5,31 @@ subclasses adding their own methods). A collection supplies only "fetch the page
 this cursor" and "turn a page's nodes into items". The paginator loads pages on demand,
 keeps what it loaded, de-duplicates by id (rows inserted while paging can shift a page
 boundary), and refuses a cursor that does not advance instead of looping forever.
+
+Two ways to fewer round trips, each chosen by the collection:
+
+- Growing pages: when the caller left `per_page` at its default (a `DefaultPageSize`),
+  the first page has that size, for a fast first result, and each later one is
+  PAGE_GROWTH times the one before, up to the collection's `max_per_page`. A number the
+  caller passes, even the default's, is the size of every page.
+- Prefetching: while an iterator is on the last page loaded, the page after it is fetched
+  on a background thread. One page ahead at most; its error is raised to the caller that
+  reaches it, once (iterating again fetches that page again); `close()` stops it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar, overload
+from types import TracebackType
+from typing import Any, Generic, Protocol, TypeVar, final, overload
 
 from runsapi._checks import check_count
+from runsapi._constants import PAGE_GROWTH
 from runsapi._exceptions import PaginationError, UsageError
 
 logger = logging.getLogger("runsapi")
@@ -23,6 +37,7 @@ logger = logging.getLogger("runsapi")
 N = TypeVar("N")
 T = TypeVar("T")
 N_co = TypeVar("N_co", covariant=True)
+_P = TypeVar("_P", bound="Paginator[Any]")
 
 
 @dataclass(frozen=True)
@@ -88,12 +103,81 @@ def check_limit(limit: int | None) -> int | None:
     return limit
 
 
+@final
+class DefaultPageSize(int):
+    """A `per_page` left at its default. It is the number the documentation gives (and
+    what `help()` shows), and the size of the first page; later pages grow (see the
+    module's docstring). Passing any number, this one's value included, fixes the size."""
+
+    __slots__ = ()
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+class BackgroundListings:
+    """The listings of one Api that have fetched pages in the background, so that
+    `Api.close()` can stop them. Held weakly: a listing no one holds is forgotten."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listings: weakref.WeakSet[_Closable] = weakref.WeakSet()
+
+    def add(self, listing: _Closable) -> None:
+        with self._lock:
+            self._listings.add(listing)
+
+    def close_all(self) -> None:
+        """Close every listing (each waits for a request it has on the wire)."""
+        with self._lock:
+            listings = list(self._listings)
+        for listing in listings:
+            listing.close()
+
+
+@dataclass(frozen=True)
+class _Ahead(Generic[T]):
+    """A page being fetched on its own thread."""
+
+    future: Future[Page[T]]
+    thread: threading.Thread
+
+    @classmethod
+    def start(cls, fetch: FetchPage[T], cursor: str | None, size: int) -> _Ahead[T]:
+        future: Future[Page[T]] = Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fetch(cursor, size))
+            except BaseException as exc:  # handed to the caller that reaches the page
+                future.set_exception(exc)
+
+        # A daemon: an interpreter exiting does not wait for a page no one asked for yet.
+        thread = threading.Thread(target=run, name="runsapi-prefetch", daemon=True)
+        thread.start()
+        return cls(future, thread)
+
+    def wait(self) -> None:
+        self.thread.join()
+
+    def stop(self) -> None:
+        """Cancel the fetch if it has not started, else wait for its response (an
+        HTTP request on the wire cannot be taken back; it ends within its timeout)."""
+        self.future.cancel()
+        self.wait()
+
+
 class Paginator(Generic[T]):
     """Items loaded lazily, a page at a time: iterate, index (negative indices and
     slices load what they need), or take `len()` (the server's count when it has one).
 
     `cursor` resumes a listing later; items repeated by a later page are skipped; a
-    cursor that does not advance raises PaginationError. Thread-safe.
+    cursor that does not advance raises PaginationError. Thread-safe. Listings that
+    fetch ahead in the background stop doing so on `close()` (or at the end of a `with`
+    block); what they loaded stays readable, and further pages load on demand.
     """
 
     def __init__(
@@ -106,7 +190,12 @@ class Paginator(Generic[T]):
         limit: int | None = None,
         cursor: str | None = None,
         what: str = "items",
+        max_per_page: int | None = None,
+        prefetch: BackgroundListings | None = None,
     ) -> None:
+        """`max_per_page`: the size pages grow to when `per_page` is a DefaultPageSize
+        (None: they do not grow). `prefetch`: fetch the next page in the background while
+        an iterator is on the last one, registered there so that the Api can stop it."""
 
         def fetch_items(cursor: str | None, size: int) -> Page[T]:
             page = fetch(cursor, size)
@@ -115,6 +204,7 @@ class Paginator(Generic[T]):
         self._fetch_items = fetch_items
         self._identity = identity
         self.per_page = check_count(per_page, "per_page")
+        self._grow_to = max_per_page if isinstance(per_page, DefaultPageSize) else None
         self.limit = check_limit(limit)
         self._what = what
         self._items: list[T] = []
@@ -123,10 +213,14 @@ class Paginator(Generic[T]):
         self._more = True
         self._total: int | None = None
         self._pages_loaded = 0
+        self._last_page_start = 0
         self._next_index = 0
         self.duplicates_skipped = 0
         """How many items a later page repeated (skipped, and logged)."""
         self._lock = threading.RLock()
+        self._background = prefetch
+        self._ahead: _Ahead[T] | None = None
+        self._closed = False
 
     @property
     def cursor(self) -> str | None:
@@ -149,6 +243,17 @@ class Paginator(Generic[T]):
     def pages_loaded(self) -> int:
         return self._pages_loaded
 
+    @property
+    def grows(self) -> bool:
+        """Whether pages grow (`per_page` was left at its default)."""
+        return self._grow_to is not None
+
+    def _loaded_state(self) -> tuple[list[T], str | None, bool]:
+        """The items loaded, the cursor after them and whether more may follow, read
+        together (another thread may be loading a page)."""
+        with self._lock:
+            return list(self._items), self._cursor, self.more
+
     def total(self) -> int | None:
         """The server's total count (loads the first page if needed); None if it has none."""
         with self._lock:
@@ -167,15 +272,28 @@ class Paginator(Generic[T]):
                 return self._total
             return min(self._total, self.limit)
 
+    def _page_size(self) -> int:
+        """The size of the next page: `per_page`, or grown from it, within `limit`."""
+        size = self.per_page
+        if self._grow_to is not None:
+            grown = size * PAGE_GROWTH ** min(self._pages_loaded, 32)
+            size = max(size, min(grown, self._grow_to))
+        if self.limit is not None:
+            size = min(size, self.limit - len(self._items))
+        return size
+
     def load_next_page(self) -> list[T]:
         """Load one more page and return the items it added."""
         with self._lock:
             if not self.more:
                 return []
-            size = self.per_page
-            if self.limit is not None:
-                size = min(size, self.limit - len(self._items))
-            page = self._fetch_items(self._cursor, size)
+            ahead = self._ahead
+            if ahead is not None:
+                ahead.wait()  # interrupted, it stays there for close() to find
+                self._ahead = None
+                page = ahead.future.result()  # its error is raised here, once
+            else:
+                page = self._fetch_items(self._cursor, self._page_size())
             self._pages_loaded += 1
             if page.total is not None:
                 self._total = page.total
@@ -185,10 +303,54 @@ class Paginator(Generic[T]):
                     f"{'no cursor' if page.next_cursor is None else 'the same cursor again'} "
                     f"after {len(self._items)} of them; stopping instead of looping"
                 )
+            self._last_page_start = len(self._items)
             added = self._add(list(page.nodes))
             self._cursor = page.next_cursor if page.next_cursor is not None else self._cursor
             self._more = page.has_next
             return added
+
+    def _prefetch(self) -> None:
+        """Start fetching the page after the last one loaded, unless one is on its way,
+        none follows, or the listing does not prefetch (or is closed)."""
+        with self._lock:
+            if (
+                self._background is None
+                or self._closed
+                or self._ahead is not None
+                or self._pages_loaded == 0
+                or not self.more
+            ):
+                return
+            self._background.add(self)
+            self._ahead = _Ahead.start(self._fetch_items, self._cursor, self._page_size())
+
+    def _settle_prefetch(self) -> None:
+        """Take in the page fetched ahead, if any (raising its error), so that what comes
+        next is fetched as the collection now asks (Runs switching to full data)."""
+        with self._lock:
+            if self._ahead is not None:
+                self.load_next_page()
+
+    def close(self) -> None:
+        """Stop fetching ahead: a page not yet asked for is cancelled, a request on the
+        wire is waited for and its page dropped. Loaded items stay readable, and further
+        pages still load on demand, without prefetching."""
+        self._closed = True  # first, so that no iterator starts another meanwhile
+        with self._lock:
+            ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.stop()
+
+    def __enter__(self: _P) -> _P:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def _add(self, items: list[T]) -> list[T]:
         added = []
@@ -227,6 +389,9 @@ class Paginator(Generic[T]):
                 if index >= len(self._items):
                     return
                 item = self._items[index]
+                on_last_page = index >= self._last_page_start
+            if on_last_page:
+                self._prefetch()
             yield item
             index += 1
 
@@ -235,10 +400,15 @@ class Paginator(Generic[T]):
         (loading pages as needed); StopIteration after the last, as in the official client."""
         with self._lock:
             self._load_until(self._next_index + 1)
-            if self._next_index >= len(self._items):
+            index = self._next_index
+            if index >= len(self._items):
                 raise StopIteration
             self._next_index += 1
-            return self._items[self._next_index - 1]
+            item = self._items[index]
+            on_last_page = index >= self._last_page_start
+        if on_last_page:
+            self._prefetch()
+        return item
 
     @property
     def length(self) -> int:

@@ -7,11 +7,12 @@ server through `session.gql` only, and nothing below `api.py` depends on `Api` i
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from runsapi._config import Settings, to_timeout
 from runsapi._features import ServerFeatures
+from runsapi._pagination import BackgroundListings
 from runsapi._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ class Session:
     settings: Settings
     features: ServerFeatures
     """Asked once per server, shared by every `with_options` copy."""
+    listings: BackgroundListings = field(default_factory=BackgroundListings, compare=False)
+    """Listings fetching pages in the background, stopped by `Api.close()` (shared too)."""
 
     @classmethod
     def connect(
@@ -60,7 +63,7 @@ class Session:
                 retry_policy=dataclasses.replace(settings.retry_policy, max_retries=max_retries),
             )
         gql = self.gql.with_options(timeout=settings.timeout, retry_policy=settings.retry_policy)
-        return Session(gql, settings, self.features)
+        return Session(gql, settings, self.features, self.listings)
 
 
 class Client:

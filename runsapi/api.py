@@ -73,7 +73,7 @@ from runsapi.launch import (
 from runsapi.launch_jobs import Job, JobCollection, list_jobs, load_job
 from runsapi.reports import Report, find_report, list_reports
 from runsapi.run import Run
-from runsapi.runs import Runs
+from runsapi.runs import GROWING_PER_PAGE, Runs
 from runsapi.sweeps import Sweep, find_sweep, list_sweeps, parse_sweep_reference
 from runsapi.teams import Team, create_team, find_team
 from runsapi.tensorboard import read_log_dir
@@ -238,7 +238,10 @@ class Api:
     # -- lifecycle ------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the connections (unless the httpx.Client was given by the caller)."""
+        """Stop the listings made through this Api or its `with_options` copies from
+        fetching pages in the background (each waits for a request it has on the wire),
+        then close the connections (unless the httpx.Client was given by the caller)."""
+        self._session.listings.close_all()
         if self._owns_client:
             self._session.gql.http_client.close()
 
@@ -371,7 +374,7 @@ class Api:
         path: str | None = None,
         filters: Mapping[str, Any] | Filter | None = None,
         order: str | None = DEFAULT_ORDER,
-        per_page: int = DEFAULT_PER_PAGE,
+        per_page: int = GROWING_PER_PAGE,
         include_sweeps: bool = False,
         lazy: bool = True,
         *,
@@ -385,12 +388,18 @@ class Api:
                 with `F`; checked locally before any request.
             order: `+` or `-` then `created_at`, `heartbeat_at`, `display_name`,
                 `config.<key>` or `summary_metrics.<key>`.
-            per_page: Runs per request.
+            per_page: Runs per request. Left at its default, the first request lists 50
+                runs, for a quick first result, and each later one 4 times as many as
+                the one before, up to 10,000; a number given (50 included) is the size
+                of every page.
             include_sweeps: Accepted for the official client's sake; see `Runs`.
             lazy: List without config and summaries, loading them a page at a time on
                 first use. `lazy=False` lists everything at once.
             limit: Stop after this many runs.
             cursor: Continue after a previous listing's `runs.cursor`.
+
+        A loop over the runs gets the next page in the background while it is on the
+        last one listed; `with api.runs(...) as runs:` stops that at the end.
         """
         where = self._project_path(path, default_project=DEFAULT_PROJECT)
         return Runs(

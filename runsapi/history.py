@@ -1,13 +1,15 @@
 """A run's logged metrics: sampled history, full scans, and their DataFrames.
 
 `history()` returns a *sample* (at most `samples` rows, first and last kept) and says so
-in `df.attrs`; `scan_history()` returns every row. Scans page by step range and adapt the
-range to the data: a range never holds more steps than a page can return unless the
-previous pages proved the rows sparse, so no page is silently sampled.
+in `df.attrs`; `scan_history()` returns every row. Scans read step ranges, several at
+once, and adapt the ranges to the data: a range never holds more steps than a page can
+return unless the rows were proven sparse, so no page is silently sampled (see
+`runsapi._step_ranges`).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections import deque
@@ -16,6 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from runsapi._checks import check_count
+from runsapi._constants import (
+    DEFAULT_PER_PAGE,
+    DEFAULT_SCAN_WORKERS,
+    MAX_CONNECTIONS,
+    MAX_RUNS_PER_PAGE,
+    MAX_SAMPLED_ROWS,
+)
 from runsapi._exceptions import NotFoundError, UsageError
 from runsapi._json import encode
 from runsapi._pagination import Page, Paginator, page_of
@@ -24,6 +33,7 @@ from runsapi._progress import Progress, open_progress, progress_bar
 from runsapi._results import run_of
 from runsapi._runs_query import RunsQuery
 from runsapi._shared.json_codec import loads
+from runsapi._step_ranges import StepRanges
 
 if TYPE_CHECKING:
     import pandas
@@ -37,9 +47,6 @@ Stream = Literal["default", "system"]
 Row = dict[str, Any]
 _A = TypeVar("_A")
 _B = TypeVar("_B")
-
-# A scan grows its step range by at most this factor per page when rows are sparse.
-_MAX_SPAN_GROWTH = 8
 
 
 def check_keys(keys: Sequence[str] | None, *, x_axis: str) -> list[str] | None:
@@ -86,11 +93,43 @@ def decode_rows(rows: Sequence[str] | None) -> list[Row]:
 
 def last_history_step(session: Session, run: RunPath) -> int:
     """The run's last logged step, asked anew; -1 for a run without history."""
+    return history_extent(session, run, None)[0]
+
+
+def history_extent(
+    session: Session, run: RunPath, keys: Sequence[str] | None
+) -> tuple[int, int | None]:
+    """The run's last logged step (-1 without history) and, if the server says, an upper
+    bound on its rows that have every one of `keys` (all rows for None), in one request.
+
+    The bound is the smallest count the run's history keys give (`historyLineCount` for
+    `_step` and for all rows, a key's type counts for it); a key not counted bounds it to 0.
+    """
     result = session.gql.run_history_keys(entity=run.entity, project=run.project, name=run.run_id)
     node = result.project.run if result.project else None
-    keys = node.history_keys if node else None
-    step = keys.get("lastStep") if isinstance(keys, dict) else None
-    return int(step) if isinstance(step, (int, float)) else -1
+    history_keys = node.history_keys if node else None
+    described = history_keys if isinstance(history_keys, dict) else {}
+    step = described.get("lastStep")
+    last_step = int(step) if isinstance(step, (int, float)) else -1
+    counts: list[int] = []
+    if node is not None and isinstance(node.history_line_count, int):
+        counts.append(node.history_line_count)
+    per_key = described.get("keys")
+    if isinstance(per_key, dict):
+        counts.extend(_logged_count(per_key.get(key)) for key in keys or () if key != "_step")
+    return last_step, min(counts) if counts else None
+
+
+def _logged_count(described: Any) -> int:
+    """How many rows logged a key, from its `{"typeCounts": [{"type", "count"}]}`."""
+    type_counts = described.get("typeCounts") if isinstance(described, dict) else None
+    if not isinstance(type_counts, list):
+        return 0
+    return sum(
+        count
+        for entry in type_counts
+        if isinstance(entry, dict) and isinstance(count := entry.get("count"), int)
+    )
 
 
 def sampled_history(
@@ -167,12 +206,17 @@ def _warn_if_keys_exist_alone(session: Session, run: RunPath, wanted: list[str])
 
 
 class HistoryScan(Iterator[Row]):
-    """Every history row of a run in step order, fetched a page at a time.
+    """Every history row of a run in step order, fetched by step range.
 
-    With `keys`, only rows that have all of them are returned, filtered on the server,
-    so a sparse key does not page through every row. If fetching a page fails (after the
-    client's own retries), the exception propagates and the scan stays usable: iterating
-    again resumes at the first step not yet returned, with no row repeated or skipped.
+    Up to `max_workers` step ranges are fetched at once (see `runsapi._step_ranges`), so
+    at most that many pages are held ahead of the rows being returned. With `keys`, only
+    rows that have all of them are returned, filtered on the server, so a sparse key does
+    not page through every row. If fetching a range fails (after the client's own
+    retries), the exception propagates once the rows before it are returned, and the scan
+    stays usable: iterating again resumes at `next_step`, with no row repeated or skipped.
+    `close()` (or leaving a `with` block) stops the scan and waits for the requests
+    already sent; a scan left unfinished requests nothing more, and its threads end with
+    their requests.
     """
 
     def __init__(
@@ -185,6 +229,7 @@ class HistoryScan(Iterator[Row]):
         min_step: int | None,
         max_step: int | None,
         progress: bool | None = None,
+        max_workers: int = DEFAULT_SCAN_WORKERS,
     ) -> None:
         self._session = session
         self._run = run
@@ -197,19 +242,32 @@ class HistoryScan(Iterator[Row]):
                 raise UsageError(f"{name} must be an integer or None, got {value!r}")
         if min_step is not None and max_step is not None and max_step <= min_step:
             raise UsageError(f"max_step ({max_step}) must be greater than min_step ({min_step})")
-        self._next_step = max(min_step or 0, 0)
+        if (
+            isinstance(max_workers, bool)
+            or not isinstance(max_workers, int)
+            or not 1 <= max_workers <= MAX_CONNECTIONS
+        ):
+            raise UsageError(
+                f"max_workers must be an integer from 1 to {MAX_CONNECTIONS} (the "
+                f"connections of an Api), got {max_workers!r}"
+            )
+        self.max_workers = max_workers
+        self._start = max(min_step or 0, 0)
         self._max_step = max_step
-        self._stop: int | None = None
-        self._span = self.page_size
-        # (widest span, step until which it applies) after a range overflowed a page.
-        self._ceiling = (self.page_size, -1)
+        self._ranges: StepRanges | None = None
         self._buffer: deque[Row] = deque()
-        self.pages_fetched = 0
+        self._closed = False
 
     @property
     def next_step(self) -> int:
-        """The first step not yet fetched."""
-        return self._next_step
+        """The first step not yet fetched: every row before it has been returned, or
+        waits in the scan to be, so a new scan from it continues this one."""
+        return self._start if self._ranges is None else self._ranges.next_step
+
+    @property
+    def pages_fetched(self) -> int:
+        """Requests for history pages answered so far (a page re-read narrower included)."""
+        return 0 if self._ranges is None else self._ranges.pages_fetched
 
     def __iter__(self) -> HistoryScan:
         return self
@@ -220,57 +278,65 @@ class HistoryScan(Iterator[Row]):
                 raise StopIteration
         return self._buffer.popleft()
 
-    def _stop_step(self) -> int:
-        """One past the last step to read: max_step, clamped to the run's last step."""
-        if self._stop is None:
-            stop = last_history_step(self._session, self._run) + 1
-            self._stop = stop if self._max_step is None else min(self._max_step, stop)
-        return self._stop
+    def __enter__(self) -> HistoryScan:
+        return self
 
-    def _fetch_page(self) -> bool:
-        """Fetch the next non-empty page into the buffer; False (and the bar closed) when
-        the scan is over."""
-        stop = self._stop_step()
-        if self._bar is None:
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the scan: nothing more is requested or returned, and the requests already
+        sent (at most `max_workers`) are waited for."""
+        self._closed = True
+        self._buffer.clear()
+        if self._ranges is not None:
+            self._ranges.close()
+        if self._bar is not None:
+            self._bar.close()
+
+    def _open(self) -> StepRanges:
+        """The scan's step ranges, from its first step to max_step, clamped to the run's
+        last step (asked once, with the key counts bounding the rows)."""
+        if self._ranges is None:
+            last_step, row_bound = history_extent(self._session, self._run, self._keys)
+            stop = last_step + 1 if self._max_step is None else min(self._max_step, last_step + 1)
+            self._ranges = StepRanges(
+                self._rows,
+                page_size=self.page_size,
+                max_workers=self.max_workers,
+                start=self._start,
+                stop=stop,
+                row_bound=row_bound,
+                thread_name=f"runsapi-scan-{self._run.run_id}",
+            )
             self._bar = open_progress(
-                max(stop - self._next_step, 0),
+                max(stop - self._start, 0),
                 description=f"history of {self._run.run_id}",
                 unit="step",
                 enabled=self._progress,
             )
-        while self._next_step < stop:
-            start = self._next_step
-            span = min(self._span, stop - start)
-            rows = self._rows(start, start + span)
-            self.pages_fetched += 1
-            if len(rows) >= self.page_size and span > self.page_size:
-                # More rows than a page holds, so the server sampled them: re-read a
-                # narrower range, and do not widen again before the end of this one.
-                self._span = max(self.page_size, span // 2)
-                self._ceiling = (self._span, start + span)
-                continue
-            self._next_step = start + span
-            self._bar.update(span)
-            if len(rows) < self.page_size // 2:
-                self._span = self._widened(span, len(rows))
+        return self._ranges
+
+    def _fetch_page(self) -> bool:
+        """Fetch the next non-empty page into the buffer; False (and the bar closed) when
+        the scan is over."""
+        if self._closed:
+            return False
+        ranges = self._open()
+        while (page := ranges.next_page()) is not None:
+            steps, rows = page
+            if self._bar is not None:
+                self._bar.update(steps)
             if rows:
                 self._buffer.extend(rows)
                 return True
-        self._bar.close()
+        if self._bar is not None:
+            self._bar.close()
         return False
 
-    def _widened(self, span: int, found: int) -> int:
-        """The next range's width after a sparse one: about a page of rows, if the rows
-        keep their density, at most `_MAX_SPAN_GROWTH` times wider, and no wider than a
-        range known to overflow."""
-        target = int(self.page_size * 0.8 * span / max(found, 1))
-        widened = max(self.page_size, min(target, span * _MAX_SPAN_GROWTH))
-        ceiling, until = self._ceiling
-        if self._next_step < until:
-            return min(widened, ceiling)
-        return widened
-
     def _rows(self, start: int, end: int) -> list[Row]:
+        """The rows of steps [start, end) in step order, at most a page of them (called on
+        the scan's worker threads)."""
         run = self._run
         gql = self._session.gql
         where = (run.entity, run.project, run.run_id)
@@ -364,12 +430,24 @@ class RunListing(Protocol):
     @property
     def per_page(self) -> int: ...
     @property
+    def grows(self) -> bool: ...
+    @property
     def limit(self) -> int | None: ...
     @property
-    def more(self) -> bool: ...
-    @property
     def known_count(self) -> int | None: ...
+    def _loaded_state(self) -> tuple[Sequence[_ListedRun], str | None, bool]: ...
     def __iter__(self) -> Iterator[_ListedRun]: ...
+
+
+RunHistories = list[tuple[str, list[Row]]]
+"""(run id, its sampled rows) of each run, in query order."""
+
+_FORMATS = ("default", "pandas", "polars")
+
+
+def check_histories_format(format: str) -> None:
+    if format not in _FORMATS:
+        raise UsageError(f"format must be 'default', 'pandas' or 'polars', got {format!r}")
 
 
 def runs_histories(
@@ -383,41 +461,43 @@ def runs_histories(
     stream: Stream,
     max_workers: int,
     progress: bool | None,
-) -> list[Row]:
-    """Every run's sampled history, each row tagged with `run_id`, runs in query order.
+) -> RunHistories:
+    """Every run's sampled history, runs in query order.
 
-    With keys, runs' histories come a page of runs per request (the multi-run
-    operation); pages whose runs are already listed are fetched concurrently. The bar
-    counts runs, out of as many as are known before fetching.
+    With keys, runs' histories come many runs per request (the multi-run operation): the
+    runs listed already by name, in up to `max_workers` requests at once, and meanwhile
+    the others a page at a time from the listing's cursor. The bar counts runs, out of as
+    many as are known before fetching.
     """
     check_count(samples, "samples")
     check_count(max_workers, "max_workers")
     wanted = check_keys(keys, x_axis=x_axis)
+    if stream not in ("default", "system"):
+        raise UsageError(f"stream must be 'default' or 'system', got {stream!r}")
     if wanted is not None and stream != "default":
         raise UsageError("keys can only be given with stream='default'")
     listed = list(runs) if wanted is None else []  # listed first, so the bar has a total
     total = runs.known_count
     with progress_bar(total, description="run histories", unit="run", enabled=progress) as bar:
-        if wanted is None:
-            ordered = []
-            for run, rows in _map(
-                lambda run: sampled_history(
-                    session,
-                    run.run_path,
-                    samples=samples,
-                    keys=None,
-                    x_axis=x_axis,
-                    stream=stream,
-                    join="inner",
-                ),
-                listed,
-                max_workers,
-            ):
-                ordered.append((run.run_path.run_id, rows))
-                bar.update(1)
-        else:
-            ordered = _multi_run_sampled(session, query, runs, wanted, samples, max_workers, bar)
-    return [{"run_id": run_id, **row} for run_id, rows in ordered for row in rows]
+        if wanted is not None:
+            return _multi_run_sampled(session, query, runs, wanted, samples, max_workers, bar)
+        ordered = []
+        for run, rows in _map(
+            lambda run: sampled_history(
+                session,
+                run.run_path,
+                samples=samples,
+                keys=None,
+                x_axis=x_axis,
+                stream=stream,
+                join="inner",
+            ),
+            listed,
+            max_workers,
+        ):
+            ordered.append((run.run_path.run_id, rows))
+            bar.update(1)
+        return ordered
 
 
 def _multi_run_sampled(
@@ -428,26 +508,25 @@ def _multi_run_sampled(
     samples: int,
     max_workers: int,
     bar: Progress,
-) -> list[tuple[str, list[Row]]]:
+) -> RunHistories:
     gql = session.gql
     specs = [encode({"keys": wanted, "samples": samples})]
     entity, project = query.path.entity, query.path.project
+    listed, cursor, more = runs._loaded_state()
+    names = [run.run_path.run_id for run in listed]
+    size = _runs_per_request(runs, samples * len(specs))
+    # Runs already listed are split among the workers, in requests of at least
+    # DEFAULT_PER_PAGE runs (of `per_page` runs when it is given).
+    chunk = size
+    if runs.grows:
+        chunk = min(size, max(DEFAULT_PER_PAGE, math.ceil(len(names) / max_workers)))
 
-    def by_names(names: list[str]) -> dict[str, list[Row]]:
+    def by_names(chunk: list[str]) -> RunHistories:
         result = gql.runs_sampled_history(
-            entity, project, specs, filters=encode({"name": {"$in": names}}), per_page=len(names)
+            entity, project, specs, filters=encode({"name": {"$in": chunk}}), per_page=len(chunk)
         )
-        return _histories_of(result.project, query)
-
-    if not runs.more:
-        # Every run is listed already: fetch pages of them concurrently.
-        names = [run.run_path.run_id for run in runs]
-        chunks = [names[i : i + runs.per_page] for i in range(0, len(names), runs.per_page)]
-        found: dict[str, list[Row]] = {}
-        for chunk, part in _map(by_names, chunks, max_workers):
-            found.update(part)
-            bar.update(len(chunk))
-        return [(name, found.get(name, [])) for name in names]
+        found = _histories_of(result.project, query)
+        return [(name, found.get(name, [])) for name in chunk]
 
     def fetch(cursor: str | None, size: int) -> Page[Any]:
         result = gql.runs_sampled_history(
@@ -463,19 +542,38 @@ def _multi_run_sampled(
             raise NotFoundError(f"project {query.path} not found", path=str(query.path))
         return page_of(result.project.runs)
 
-    pages = Paginator[tuple[str, list[Row]]](
-        fetch=fetch,
-        convert=lambda nodes: [(node.name, _sampled_rows(node)) for node in nodes],
-        identity=lambda item: item[0],
-        per_page=runs.per_page,
-        limit=runs.limit,
-        what="runs",
-    )
-    ordered = []
-    for item in pages:
-        ordered.append(item)
-        bar.update(1)
+    def not_listed() -> RunHistories:
+        """The runs after the listed ones, a page at a time from the listing's cursor."""
+        pages = Paginator[tuple[str, list[Row]]](
+            fetch=fetch,
+            convert=lambda nodes: [(node.name, _sampled_rows(node)) for node in nodes],
+            identity=lambda item: item[0],
+            per_page=size,
+            limit=None if runs.limit is None else runs.limit - len(names),
+            cursor=cursor,
+            what="runs",
+        )
+        return [item for item in pages if item[0] not in known]
+
+    known = set(names)
+    tasks: list[Callable[[], RunHistories]] = [
+        functools.partial(by_names, names[start : start + chunk])
+        for start in range(0, len(names), chunk)
+    ]
+    if more:
+        tasks.append(not_listed)
+    ordered: RunHistories = []
+    for _, part in _map(lambda task: task(), tasks, max_workers):
+        ordered.extend(part)
+        bar.update(len(part))
     return ordered
+
+
+def _runs_per_request(runs: RunListing, rows_per_run: int) -> int:
+    """`per_page` when given, else as many runs as one request may sample."""
+    if not runs.grows:
+        return runs.per_page
+    return max(1, min(MAX_RUNS_PER_PAGE, MAX_SAMPLED_ROWS // rows_per_run))
 
 
 def _sampled_rows(node: Any) -> list[Row]:
@@ -495,32 +593,60 @@ def _histories_of(project: Any, query: RunsQuery) -> dict[str, list[Row]]:
 def _map(
     function: Callable[[_A], _B], items: list[_A], max_workers: int
 ) -> Iterator[tuple[_A, _B]]:
-    """(item, `function(item)`) on at most `max_workers` threads, in item order."""
+    """(item, `function(item)`) on at most `max_workers` threads, in item order. After a
+    failure (or when the caller stops), the items not started are dropped and the
+    running ones finish before it is raised."""
     if len(items) <= 1 or max_workers == 1:
         for item in items:
             yield item, function(item)
         return
     with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
         futures = [pool.submit(function, item) for item in items]
-        for item, future in zip(items, futures, strict=True):
-            yield item, future.result()
+        try:
+            for item, future in zip(items, futures, strict=True):
+                yield item, future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def histories_frame(
-    rows: Sequence[Row], *, x_axis: str, format: str
+    histories: RunHistories, *, x_axis: str, format: str
 ) -> list[Row] | pandas.DataFrame | polars.DataFrame:
-    """`runs.histories` rows as `format`: "default" (the rows), "pandas" or "polars".
+    """`runs.histories` as `format`: "default" (rows tagged with `run_id`), "pandas" or
+    "polars".
 
     pandas and polars frames have the same columns in the same order: run_id, the x
     axis, then the other keys sorted.
     """
+    check_histories_format(format)
     if format == "default":
-        return list(rows)
-    if format not in ("pandas", "polars"):
-        raise UsageError(f"format must be 'default', 'pandas' or 'polars', got {format!r}")
-    frame = rows_to_frame(rows, x_axis=x_axis, leading=("run_id",))
+        return _tagged_rows(histories)
+    frame = _histories_to_frame(histories, x_axis=x_axis)
     if format == "pandas":
         return frame
     import polars as pl  # noqa: PLC0415 (optional dependency: the `polars` extra)
 
     return pl.from_pandas(frame)
+
+
+def _tagged_rows(histories: RunHistories) -> list[Row]:
+    return [{"run_id": run_id, **row} for run_id, rows in histories for row in rows]
+
+
+def _histories_to_frame(histories: RunHistories, *, x_axis: str) -> pandas.DataFrame:
+    """`rows_to_frame` of the tagged rows, built a column at a time from each run's rows
+    instead of a tagged copy of every row."""
+    import numpy as np  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415 (imported on first use: it is slow to import)
+
+    logged = {key for _, rows in histories for row in rows for key in row}
+    if "run_id" in logged:  # a logged `run_id` replaces the tag in its rows
+        return rows_to_frame(_tagged_rows(histories), x_axis=x_axis, leading=("run_id",))
+    run_ids = [run_id for run_id, rows in histories for _ in rows]
+    columns: dict[str, Any] = {"run_id": _column(run_ids, np, pd)}
+    for key in [x_axis, *sorted(logged - {x_axis})]:
+        values = [row.get(key) for _, rows in histories for row in rows]
+        columns[key] = _column(values, np, pd)
+    frame: pandas.DataFrame = pd.DataFrame(columns, index=pd.RangeIndex(len(run_ids)))
+    return frame

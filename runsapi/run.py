@@ -23,8 +23,10 @@ from runsapi._constants import (
     DEFAULT_ARTIFACTS_PER_PAGE,
     DEFAULT_DOWNLOAD_WORKERS,
     DEFAULT_PER_PAGE,
+    DEFAULT_SCAN_WORKERS,
 )
 from runsapi._exceptions import NotFoundError, UsageError
+from runsapi._export_scan import ExportedHistoryScan
 from runsapi._features import MERGE_RUN_CHANGES
 from runsapi._frames import flatten
 from runsapi._json import decode_object, encode
@@ -45,6 +47,7 @@ from runsapi.history import (
     rows_to_frame,
     sampled_history,
 )
+from runsapi.history_exports import DownloadHistoryResult, download_history_exports
 
 if TYPE_CHECKING:
     import pandas as pandas_  # Run.history has a parameter called `pandas`
@@ -574,7 +577,9 @@ class Run:
             fields: dict[str, Any] = {}
             for field in ("display_name", "description", "notes", "group", "job_type"):
                 if field in self._edits:
-                    fields[field] = self._edits[field]
+                    # W&B leaves a field given as null unchanged: an empty text clears it.
+                    value = self._edits[field]
+                    fields[field] = "" if value is None else value
             if self._tags != list(self._data.tags or []):
                 fields["tags"] = list(self._tags)
             views = self._decoded
@@ -764,16 +769,25 @@ class Run:
         page_size: int = 1000,
         min_step: int | None = None,
         max_step: int | None = None,
+        use_cache: bool = True,
         *,
         progress: bool | None = None,
+        max_workers: int = DEFAULT_SCAN_WORKERS,
     ) -> HistoryScan:
         """Every history row in step order (`max_step` exclusive), a page at a time.
 
         With keys, only rows that have all of them. `.iter_batches()` yields one
         DataFrame per page instead of one dict per row. `progress` shows a bar over the
-        steps (default: when stderr is a terminal or in a Jupyter notebook).
+        steps (default: when stderr is a terminal or in a Jupyter notebook). Up to
+        `max_workers` step ranges are fetched at once (1 to 20); `close()` the scan, or
+        use it in a `with` block, to stop it early.
+
+        A run that is over may have its history exported to parquet files: when they hold
+        the whole step range and pyarrow is installed (the `arrow` extra), the scan reads
+        them (downloaded once into the cache, again if not `use_cache`) instead of paging,
+        for the same rows (see `runsapi.history_exports`).
         """
-        return HistoryScan(
+        return ExportedHistoryScan(
             self._session,
             self.run_path,
             keys=keys,
@@ -781,6 +795,9 @@ class Run:
             min_step=min_step,
             max_step=max_step,
             progress=progress,
+            max_workers=max_workers,
+            use_cache=use_cache,
+            finished=self.state in TERMINAL_STATES,
         )
 
     def beta_scan_history(
@@ -791,13 +808,20 @@ class Run:
         max_step: int | None = None,
         use_cache: bool = True,
     ) -> HistoryScan:
-        """`scan_history` under the official client's name for its parquet-based scan.
+        """`scan_history`, under the official client's name for its parquet-based scan."""
+        return self.scan_history(keys, page_size, min_step, max_step, use_cache)
 
-        The rows are the same; they come from the GraphQL history pages, so `use_cache`
-        (the official client's local parquet cache) has nothing to act on.
-        """
-        del use_cache
-        return self.scan_history(keys, page_size, min_step, max_step)
+    def download_history_exports(
+        self, download_dir: str | os.PathLike[str], require_complete_history: bool = True
+    ) -> DownloadHistoryResult:
+        """Download the run's parquet history exports into `download_dir`, as
+        `<entity>_<project>_<run>_<i>.runhistory.parquet` in step order (replacing files of
+        those names). IncompleteRunHistoryError, before any download, if the run has rows
+        not exported yet (it is running) and `require_complete_history`; otherwise the
+        result says whether it has (`contains_live_data`)."""
+        return download_history_exports(
+            self._session, self.run_path, download_dir, require_complete_history
+        )
 
     # -- display ------------------------------------------------------------------------
 

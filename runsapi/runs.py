@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, overload
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Final, Literal, overload
 
-from runsapi._constants import DEFAULT_ORDER, DEFAULT_PER_PAGE, TABLE_PAGE_SIZE
+from runsapi._constants import (
+    DEFAULT_ORDER,
+    DEFAULT_PER_PAGE,
+    MAX_RUNS_PER_PAGE,
+    TABLE_PAGE_SIZE,
+    TABLE_WORKERS,
+)
 from runsapi._exceptions import NotFoundError
 from runsapi._filter_builder import normalize_filters
 from runsapi._filters import validate_order
 from runsapi._json import encode
-from runsapi._pagination import Page, Paginator, page_of
+from runsapi._pagination import DefaultPageSize, Page, Paginator, page_of
 from runsapi._paths import ProjectPath
-from runsapi._progress import progress_bar
+from runsapi._progress import Progress, progress_bar
 from runsapi._runs_query import RunsQuery
-from runsapi.history import Stream, histories_frame, runs_histories
+from runsapi.history import Stream, check_histories_format, histories_frame, runs_histories
 from runsapi.run import Run, _FullDataBatch
 
 if TYPE_CHECKING:
@@ -26,6 +33,9 @@ if TYPE_CHECKING:
     from runsapi._session import Client
 
 __all__ = ["Run", "Runs"]  # Run is imported from here by code written before run.py
+
+GROWING_PER_PAGE: Final = DefaultPageSize(DEFAULT_PER_PAGE)
+"""`per_page` left at its default: 50 runs first, then larger pages (see `Runs`)."""
 
 
 class Runs(Paginator[Run]):
@@ -43,7 +53,9 @@ class Runs(Paginator[Run]):
         project: The project's name.
         filters: A MongoDB-style dict or a filter built with `F` (see `Api.runs`).
         order: `+` (ascending) or `-` then a field; None means `+created_at`.
-        per_page: Runs per request.
+        per_page: Runs per request. Left at its default, the first request lists 50
+            runs and each later one 4 times as many as the one before, up to 10,000;
+            a number given (50 included) is the size of every page.
         include_sweeps: Accepted as in the official client, where it loads each run's
             sweep object while listing; here it changes no request: `run.sweep_name` is
             always listed, and `run.sweep` loads the sweep when first read.
@@ -51,6 +63,10 @@ class Runs(Paginator[Run]):
             first use.
         limit: Stop after this many runs.
         cursor: Continue after a previous listing's `runs.cursor`.
+
+    While a loop is on the last page listed, the next one is fetched in the background
+    (one page ahead; an error it meets is raised when the loop reaches it). `close()`,
+    or the end of a `with` block, stops that; so does `Api.close()`.
     """
 
     def __init__(
@@ -60,7 +76,7 @@ class Runs(Paginator[Run]):
         project: str,
         filters: Mapping[str, Any] | Filter | None = None,
         order: str | None = DEFAULT_ORDER,
-        per_page: int = DEFAULT_PER_PAGE,
+        per_page: int = GROWING_PER_PAGE,
         include_sweeps: bool = False,
         lazy: bool = True,
         *,
@@ -76,17 +92,24 @@ class Runs(Paginator[Run]):
         self._query = RunsQuery(self.path, filters=encode(self.filters), order=self.order)
         super().__init__(
             fetch=self._fetch_page,
-            convert=self._to_runs,
+            convert=list,
             identity=lambda run: run.id,
             per_page=per_page,
             limit=limit,
             cursor=cursor,
             what="runs",
+            max_per_page=MAX_RUNS_PER_PAGE,
+            prefetch=self._session.listings,
         )
 
-    def _fetch_page(self, cursor: str | None, size: int) -> Page[LightRun]:
+    def _fetch_page(self, cursor: str | None, size: int) -> Page[Run]:
+        """A page of runs; the first this listing loads also asks for their count."""
         gql = self._session.gql
-        list_runs = gql.get_runs if self._lazy else gql.get_runs_full
+        lazy = self._lazy  # read once: a table may switch it while a page is on its way
+        list_runs = gql.get_runs if lazy else gql.get_runs_full
+        # The operation asks for the count unless told not to: leaving it out keeps the
+        # first page's request as it always was.
+        without_count = {"with_count": False} if self.pages_loaded else {}
         result = list_runs(
             self.path.entity,
             self.path.project,
@@ -94,14 +117,17 @@ class Runs(Paginator[Run]):
             order=self.order,
             cursor=cursor,
             per_page=size,
+            **without_count,
         )
         project = result.project
         if project is None:
             raise NotFoundError(f"project {self.path} not found", path=str(self.path))
-        return page_of(project.runs, total=project.run_count)
+        page = page_of(project.runs, total=project.run_count)
+        runs = self._to_runs(page.nodes, lazy=lazy)
+        return Page(runs, page.next_cursor, page.has_next, page.total)
 
-    def _to_runs(self, nodes: Sequence[LightRun]) -> list[Run]:
-        batch = _FullDataBatch(self._session, self.path) if self._lazy else None
+    def _to_runs(self, nodes: Sequence[LightRun], *, lazy: bool) -> list[Run]:
+        batch = _FullDataBatch(self._session, self.path) if lazy else None
         runs = [Run(self._session, self.path, node, batch=batch) for node in nodes]
         if batch is not None:
             batch.runs = runs
@@ -113,10 +139,10 @@ class Runs(Paginator[Run]):
 
     def upgrade_to_full(self) -> None:
         """List further pages with full data, and load it for the runs already listed
-        (one request per page already loaded)."""
+        (one request per page already loaded, up to TABLE_WORKERS at once)."""
         self._lazy = False
-        for batch in self._pending_batches():
-            batch.load()
+        self._settle_prefetch()
+        _load_batches(self._pending_batches(), bar=None)
 
     def _pending_batches(self) -> list[_FullDataBatch]:
         """The pages listed lazily whose full data is not loaded yet, in listing order."""
@@ -177,12 +203,16 @@ class Runs(Paginator[Run]):
     ) -> list[dict[str, Any]] | pandas.DataFrame | polars.DataFrame:
         """Sampled histories of every run, in query order, with a `run_id` column.
 
-        With keys, a page of runs costs one request (not one per run). `format` picks a
+        With keys, many runs cost one request (not one per run): the runs listed already
+        are asked by name, up to `max_workers` requests at once, and meanwhile the others
+        from where the listing stopped, in pages of `per_page` runs when it is given,
+        else of as many runs as one request may sample (500,000 rows). `format` picks a
         list of dicts, a pandas or a polars DataFrame (the same columns in both).
         `progress` shows a bar over the runs (default: when stderr is a terminal or in a
         Jupyter notebook).
         """
-        rows = runs_histories(
+        check_histories_format(format)
+        histories = runs_histories(
             self._session,
             self._query,
             self,
@@ -193,47 +223,82 @@ class Runs(Paginator[Run]):
             max_workers=max_workers,
             progress=progress,
         )
-        return histories_frame(rows, x_axis=x_axis, format=format)
+        return histories_frame(histories, x_axis=x_axis, format=format)
 
     def to_pandas(self, *, progress: bool | None = None) -> pandas.DataFrame:
         """One row per run, in query order: id, name, state, created_at, tags, group,
         job_type, then `config.*` and `summary.*` columns (nested keys joined with ".").
 
-        Built from the listing pages alone: lazily listed runs are upgraded a page at a
-        time, and the pages still to load are listed with full data, at least
-        TABLE_PAGE_SIZE (500) runs per request. When that takes more than one request,
+        Built from the listing pages alone: lazily listed runs are upgraded a request
+        per page, TABLE_WORKERS (4) at once, and the pages still to load are listed with
+        full data, at least TABLE_PAGE_SIZE (500) runs per request (growing from there
+        when `per_page` was left at its default), each fetched while the one before is
+        turned into rows. When that takes more than one request,
         `progress` shows a bar over the runs (default: when stderr is a terminal or in a
         Jupyter notebook).
         """
         from runsapi._frames import runs_frame  # noqa: PLC0415 (pandas loads on first use)
 
-        return runs_frame([run._table_record() for run in self._load_full_table(progress)])
+        return runs_frame(self._table_records(progress))
 
-    def _load_full_table(self, progress: bool | None) -> list[Run]:
-        """Every run, with full data. The first request is made before any bar opens: it
-        tells whether more follow and, listing, how many runs there are."""
+    def _table_records(self, progress: bool | None) -> list[dict[str, Any]]:
+        """Every run as a table record, in listing order, each page's built while the
+        next page is fetched. The first request of a listing not started yet is made
+        before any bar opens: it tells whether more follow and how many runs there are."""
         self._lazy = False
         self.per_page = max(self.per_page, TABLE_PAGE_SIZE)
-        batches = self._pending_batches()
-        if batches:
-            batches.pop(0).load()
-        else:
+        self._settle_prefetch()
+        if not self.pages_loaded:
             self.load_next_page()
-        if batches or self.more:
-            with progress_bar(
-                self.known_count, description="runs table", unit="run", enabled=progress
-            ) as bar:
-                # The runs that have their full data already.
-                bar.update(len(self.loaded) - sum(len(batch.runs) for batch in batches))
-                for batch in batches:
-                    batch.load()
-                    bar.update(len(batch.runs))
-                while self.more:
-                    bar.update(len(self.load_next_page()))
-        return self.loaded
+        batches = self._pending_batches()
+        if not batches and not self.more:
+            return [run._table_record() for run in self.loaded]
+        with progress_bar(
+            self.known_count, description="runs table", unit="run", enabled=progress
+        ) as bar:
+            self._prefetch()
+            with_full_data = len(self.loaded) - sum(len(batch.runs) for batch in batches)
+            if with_full_data:
+                bar.update(with_full_data)
+            _load_batches(batches, bar=bar)
+            records = [run._table_record() for run in self.loaded]
+            for page in self._pages_to_come():
+                records.extend(run._table_record() for run in page)
+                bar.update(len(page))
+        return records
+
+    def _pages_to_come(self) -> Iterator[list[Run]]:
+        """The pages not loaded yet, each fetched while the one before is in use."""
+        while self.more:
+            page = self.load_next_page()
+            self._prefetch()
+            yield page
 
     def to_polars(self, *, progress: bool | None = None) -> polars.DataFrame:
         """`to_pandas()` as a polars DataFrame (needs the `polars` extra)."""
         import polars as pl  # noqa: PLC0415 (optional dependency)
 
         return pl.from_pandas(self.to_pandas(progress=progress))
+
+
+def _load_batches(batches: list[_FullDataBatch], *, bar: Progress | None) -> None:
+    """Load the full data of listed pages, TABLE_WORKERS requests at a time, counting
+    them on the bar in listing order. The first failure is raised once the requests
+    already sent are answered; those not sent are dropped."""
+    if len(batches) <= 1:
+        for batch in batches:
+            batch.load()
+            if bar is not None:
+                bar.update(len(batch.runs))
+        return
+    workers = min(TABLE_WORKERS, len(batches))
+    with ThreadPoolExecutor(workers, thread_name_prefix="runsapi-table") as pool:
+        futures = [pool.submit(batch.load) for batch in batches]
+        try:
+            for batch, future in zip(batches, futures, strict=True):
+                future.result()
+                if bar is not None:
+                    bar.update(len(batch.runs))
+        finally:
+            for future in futures:
+                future.cancel()

@@ -336,6 +336,7 @@ from .operations import (
     RUN_HISTORY_PAGE_GQL,
     RUN_INPUT_ARTIFACTS_GQL,
     RUN_OUTPUT_ARTIFACTS_GQL,
+    RUN_PARQUET_HISTORY_GQL,
     RUN_SAMPLED_HISTORY_GQL,
     RUNS_SAMPLED_HISTORY_GQL,
     SEARCH_USERS_GQL,
@@ -403,6 +404,12 @@ from .run_output_artifacts import (
     RunOutputArtifactsProjectRunArtifactsEdges,
     RunOutputArtifactsProjectRunArtifactsEdgesNode,
     RunOutputArtifactsProjectRunArtifactsPageInfo,
+)
+from .run_parquet_history import (
+    RunParquetHistory,
+    RunParquetHistoryProject,
+    RunParquetHistoryProjectRun,
+    RunParquetHistoryProjectRunParquetHistory,
 )
 from .run_sampled_history import (
     RunSampledHistory,
@@ -738,6 +745,7 @@ __all__ = [
     "RUN_HISTORY_PAGE_GQL",
     "RUN_INPUT_ARTIFACTS_GQL",
     "RUN_OUTPUT_ARTIFACTS_GQL",
+    "RUN_PARQUET_HISTORY_GQL",
     "RUN_SAMPLED_HISTORY_GQL",
     "ReportById",
     "ReportByIdView",
@@ -775,6 +783,10 @@ __all__ = [
     "RunOutputArtifactsProjectRunArtifactsEdges",
     "RunOutputArtifactsProjectRunArtifactsEdgesNode",
     "RunOutputArtifactsProjectRunArtifactsPageInfo",
+    "RunParquetHistory",
+    "RunParquetHistoryProject",
+    "RunParquetHistoryProjectRun",
+    "RunParquetHistoryProjectRunParquetHistory",
     "RunQueueAccessType",
     "RunQueueFragment",
     "RunQueueItemFragment",

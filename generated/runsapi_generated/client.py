@@ -123,6 +123,7 @@ from .operations import (
     RUN_HISTORY_PAGE_GQL,
     RUN_INPUT_ARTIFACTS_GQL,
     RUN_OUTPUT_ARTIFACTS_GQL,
+    RUN_PARQUET_HISTORY_GQL,
     RUN_SAMPLED_HISTORY_GQL,
     RUNS_SAMPLED_HISTORY_GQL,
     SEARCH_USERS_GQL,
@@ -145,6 +146,7 @@ from .run_history_keys import RunHistoryKeys
 from .run_history_page import RunHistoryPage
 from .run_input_artifacts import RunInputArtifacts
 from .run_output_artifacts import RunOutputArtifacts
+from .run_parquet_history import RunParquetHistory
 from .run_sampled_history import RunSampledHistory
 from .runs_sampled_history import RunsSampledHistory
 from .search_users import SearchUsers
@@ -845,6 +847,29 @@ class GeneratedClient(BaseClient):
         data = self.get_data(response)
         return RunsSampledHistory.model_validate(data)
 
+    def run_parquet_history(
+        self,
+        entity: str,
+        project: str,
+        run_name: str,
+        live_keys: list[str],
+        **kwargs: Any,
+    ) -> RunParquetHistory:
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "runName": run_name,
+            "liveKeys": live_keys,
+        }
+        response = self.execute(
+            query=RUN_PARQUET_HISTORY_GQL,
+            operation_name="RunParquetHistory",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RunParquetHistory.model_validate(data)
+
     def get_run_queue(
         self, entity: str, project: str, name: str, **kwargs: Any
     ) -> GetRunQueue:
@@ -1283,6 +1308,7 @@ class GeneratedClient(BaseClient):
         order: Union[Optional[str], UnsetType] = UNSET,
         cursor: Union[Optional[str], UnsetType] = UNSET,
         per_page: Union[Optional[int], UnsetType] = UNSET,
+        with_count: Union[Optional[bool], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> GetRuns:
         variables: dict[str, object] = {
@@ -1292,6 +1318,7 @@ class GeneratedClient(BaseClient):
             "order": order,
             "cursor": cursor,
             "perPage": per_page,
+            "withCount": with_count,
         }
         response = self.execute(
             query=GET_RUNS_GQL, operation_name="GetRuns", variables=variables, **kwargs
@@ -1307,6 +1334,7 @@ class GeneratedClient(BaseClient):
         order: Union[Optional[str], UnsetType] = UNSET,
         cursor: Union[Optional[str], UnsetType] = UNSET,
         per_page: Union[Optional[int], UnsetType] = UNSET,
+        with_count: Union[Optional[bool], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> GetRunsFull:
         variables: dict[str, object] = {
@@ -1316,6 +1344,7 @@ class GeneratedClient(BaseClient):
             "order": order,
             "cursor": cursor,
             "perPage": per_page,
+            "withCount": with_count,
         }
         response = self.execute(
             query=GET_RUNS_FULL_GQL,

@@ -15,7 +15,7 @@ class GetRuns(BaseModel):
 
 class GetRunsProject(BaseModel):
     internal_id: str = Field(alias="internalId")
-    run_count: Optional[int] = Field(alias="runCount")
+    run_count: Optional[int] = Field(alias="runCount", default=None)
     runs: Optional["GetRunsProjectRuns"]
 
 

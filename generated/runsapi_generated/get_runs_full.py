@@ -15,7 +15,7 @@ class GetRunsFull(BaseModel):
 
 class GetRunsFullProject(BaseModel):
     internal_id: str = Field(alias="internalId")
-    run_count: Optional[int] = Field(alias="runCount")
+    run_count: Optional[int] = Field(alias="runCount", default=None)
     runs: Optional["GetRunsFullProjectRuns"]
 
 

@@ -61,6 +61,7 @@ __all__ = [
     "RUN_HISTORY_PAGE_GQL",
     "RUN_INPUT_ARTIFACTS_GQL",
     "RUN_OUTPUT_ARTIFACTS_GQL",
+    "RUN_PARQUET_HISTORY_GQL",
     "RUN_SAMPLED_HISTORY_GQL",
     "SEARCH_USERS_GQL",
     "SERVER_FEATURES_QUERY_GQL",
@@ -1062,6 +1063,19 @@ fragment PageInfoFragment on PageInfo {
 }
 """
 
+RUN_PARQUET_HISTORY_GQL = """
+query RunParquetHistory($entity: String!, $project: String!, $runName: String!, $liveKeys: [String!]!) {
+  project(name: $project, entityName: $entity) {
+    run(name: $runName) {
+      parquetHistory(liveKeys: $liveKeys) {
+        parquetUrls
+        liveData
+      }
+    }
+  }
+}
+"""
+
 GET_RUN_QUEUE_GQL = """
 query GetRunQueue($entity: String!, $project: String!, $name: String!) {
   project(name: $project, entityName: $entity) {
@@ -1512,10 +1526,10 @@ fragment ReportFragment on View {
 """
 
 GET_RUNS_GQL = """
-query GetRuns($entity: String!, $project: String!, $filters: JSONString, $order: String, $cursor: String, $perPage: Int = 50) {
+query GetRuns($entity: String!, $project: String!, $filters: JSONString, $order: String, $cursor: String, $perPage: Int = 50, $withCount: Boolean = true) {
   project(name: $project, entityName: $entity) {
     internalId
-    runCount(filters: $filters)
+    runCount(filters: $filters) @include(if: $withCount)
     runs(filters: $filters, after: $cursor, first: $perPage, order: $order) {
       edges {
         node {
@@ -1560,10 +1574,10 @@ fragment PageInfoFragment on PageInfo {
 """
 
 GET_RUNS_FULL_GQL = """
-query GetRunsFull($entity: String!, $project: String!, $filters: JSONString, $order: String, $cursor: String, $perPage: Int = 50) {
+query GetRunsFull($entity: String!, $project: String!, $filters: JSONString, $order: String, $cursor: String, $perPage: Int = 50, $withCount: Boolean = true) {
   project(name: $project, entityName: $entity) {
     internalId
-    runCount(filters: $filters)
+    runCount(filters: $filters) @include(if: $withCount)
     runs(filters: $filters, after: $cursor, first: $perPage, order: $order) {
       edges {
         node {

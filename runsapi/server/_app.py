@@ -14,13 +14,21 @@ Routes:
   with that MD5 (else 400) and is idempotent; 404 for a GET of content not stored.
 - `GET|PUT /_storage/manifests/{manifest row}?expires=…&signature=…`: a version's
   manifest; a PUT that is not a manifest answers 400, one for a committed version 409.
+- `GET|HEAD /_storage/history/{name}?expires=…&signature=…`: a parquet history export
+  (_history_exports.py), whole or a byte range (206); 404 once its run is deleted.
   The storage routes take no API key but a URL the server signed (_signing.py): 403 for
   a missing, wrong or expired signature. Like /files, they take injected faults.
-- `GET|DELETE /_runsapi/stats`: request counts per operation (DELETE resets them).
+- `GET|DELETE /_runsapi/stats`: GraphQL request counts per operation and their answers'
+  bytes, and under `http` those of every HTTP request (DELETE resets them all).
 - `POST|DELETE /_runsapi/faults`: queue or clear faults; 404 unless faults are enabled.
 Every route but a disabled one checks the key (or signature) first, before it reads the
 body; bodies larger than MAX_REQUEST_BYTES (uploads: MAX_UPLOAD_BYTES) answer 413. The
 admin routes take any API key of the server. Any other path answers 404.
+
+Every HTTP request, whatever its route or answer, goes through the app's Wire
+(_http.py): counted, with the bytes of its answer, and with `latency_ms` its answer held
+that long before it is sent (an asyncio sleep: answers held at once overlap). The 500 that
+Starlette answers for a server bug, outside the middleware, is counted but not held.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from ariadne import format_error, graphql_sync
 from graphql import DocumentNode, GraphQLError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -62,7 +71,14 @@ from runsapi.server._documents import DocumentCache
 from runsapi.server._execution import executor_options
 from runsapi.server._faults import Fault, FaultQueue
 from runsapi.server._file_stream_route import file_stream_route
-from runsapi.server._http import error_response, faulted, json_response, too_large
+from runsapi.server._http import (
+    Wire,
+    WireMiddleware,
+    error_response,
+    faulted,
+    json_response,
+    too_large,
+)
 from runsapi.server._jsontext import loads_value, response_json
 from runsapi.server._limits import check_limits
 from runsapi.server._schema import executable_schema
@@ -79,6 +95,7 @@ class AppState:
 
     store: Store
     counter: RequestCounter = field(default_factory=RequestCounter)
+    wire: Wire = field(default_factory=Wire)
     faults: FaultQueue | None = None
     features: frozenset[str] = SERVER_FEATURES
     documents: DocumentCache = field(default_factory=DocumentCache)
@@ -257,8 +274,14 @@ def _routes(state: AppState) -> list[Route]:
             return _unauthorized()
         if request.method == "DELETE":
             state.counter.reset()
+            state.wire.reset()
         return json_response(
-            200, {"requests": state.counter.snapshot(), "bytes_sent": state.counter.bytes_sent}
+            200,
+            {
+                "requests": state.counter.snapshot(),
+                "bytes_sent": state.counter.bytes_sent,
+                "http": {"requests": state.wire.requests, "bytes_sent": state.wire.bytes_sent},
+            },
         )
 
     async def faults(request: Request) -> Response:
@@ -319,15 +342,24 @@ def _store_upload(store: Store, viewer: Viewer, where: FileAddress, data: bytes)
 
 
 def create_app(
-    db_path: Path | str, *, faults: bool = False, features: Iterable[str] = SERVER_FEATURES
+    db_path: Path | str,
+    *,
+    faults: bool = False,
+    features: Iterable[str] = SERVER_FEATURES,
+    latency_ms: float = 0,
 ) -> Starlette:
     """The server's ASGI app over the SQLite database at `db_path` (created if missing),
-    with the optional `features` enabled (all of SERVER_FEATURES by default)."""
+    with the optional `features` enabled (all of SERVER_FEATURES by default), holding
+    every answer `latency_ms` milliseconds (ValueError unless a number, 0 or more)."""
     enabled = frozenset(features)
     if not enabled <= SERVER_FEATURES:
         raise ValueError(f"unknown server features {sorted(enabled - SERVER_FEATURES)}")
+    wire = Wire(latency_ms)
     state = AppState(
-        store=Store(Path(db_path)), faults=FaultQueue() if faults else None, features=enabled
+        store=Store(Path(db_path)),
+        wire=wire,
+        faults=FaultQueue() if faults else None,
+        features=enabled,
     )
 
     @asynccontextmanager
@@ -335,6 +367,8 @@ def create_app(
         yield
         state.store.close()
 
-    app = Starlette(routes=_routes(state), lifespan=lifespan)
+    app = Starlette(
+        routes=_routes(state), lifespan=lifespan, middleware=[Middleware(WireMiddleware, wire)]
+    )
     app.state.runsapi = state
     return app

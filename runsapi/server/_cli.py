@@ -1,5 +1,8 @@
 """The server side of the `runsapi` command: serve, seed and demo.
 
+`serve --latency-ms N` holds every HTTP answer N ms before it is sent (the round trip of
+a distant server, without blocking other requests), to try a client at cloud distance.
+
 Importing this module imports the server extra; `runsapi.__main__` imports it only after
 parsing a command, and turns a missing module of the extra into an install hint.
 """
@@ -22,13 +25,14 @@ from runsapi.server._store import Store
 
 
 def serve(args: argparse.Namespace) -> None:
-    app = create_app(args.db, faults=args.enable_faults)
+    app = create_app(args.db, faults=args.enable_faults, latency_ms=args.latency_ms)
     with app.state.runsapi.store.write() as conn:
         key = ensure_user(conn, DEFAULT_USERNAME, api_key=args.api_key)
     print(
         f"base URL http://{args.host}:{args.port}  entity {DEFAULT_USERNAME}  API key {key}"
         f"\nuser {DEFAULT_USERNAME} is the server's admin: it may list and create users and"
         " manage every team"
+        + (f"\nevery answer is held {args.latency_ms:g} ms" if args.latency_ms else "")
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 

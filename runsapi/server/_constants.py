@@ -68,6 +68,13 @@ MANIFEST_UPLOAD_HEADERS = ("Content-Type:application/json",)
 SIGNED_URL_SECONDS = 3600
 # Where artifact blobs live, under the store's files directory.
 ARTIFACT_BLOBS_DIR = "artifacts"
+# Parquet history exports (_history_exports.py): their directory under the store's files
+# directory; the history (as JSON text) one export file holds at most, so that a long
+# run's history is several files (few: wandb-core reads every file it is done with again
+# for each page it scans); the rows of a row group, decoded and written at once.
+HISTORY_EXPORTS_DIR = "history"
+HISTORY_EXPORT_PART_BYTES = 256 * 1024 * 1024
+HISTORY_EXPORT_ROW_GROUP_ROWS = 32_768
 # How many missing files a refused commit names.
 MISSING_FILES_NAMED = 5
 # The runsapi extension `mergeRunChanges` (schema.graphql), named in W&B's style.

@@ -25,6 +25,7 @@ from runsapi.server._constants import (
     STARTUP_TIMEOUT,
 )
 from runsapi.server._faults import Fault, Mode
+from runsapi.server._http import latency_seconds
 from runsapi.server._seed import SeedResult, SeedSpec, seed_project
 from runsapi.server._store import Store
 
@@ -41,6 +42,13 @@ class LocalServer:
     `features` are the optional features enabled (every one of SERVER_FEATURES by
     default); for a server without atomic merges:
     `features=SERVER_FEATURES - {MERGE_RUN_CHANGES}`.
+
+    `latency_ms` puts the server at a distance: every HTTP answer, whatever its route, is
+    held that many milliseconds before it is sent, as a cloud API's round trip would
+    (`latency_ms=50`, a laptop's from W&B's servers). The hold is an asyncio sleep, so
+    concurrent requests overlap as they would over a network, and `state.wire` counts
+    the requests, the answers' bytes and the answers held at once (`peak_held`). A value
+    that is not a number of milliseconds, 0 or more, raises ValueError.
     """
 
     def __init__(
@@ -51,7 +59,10 @@ class LocalServer:
         faults: bool = False,
         features: Iterable[str] = SERVER_FEATURES,
         port: int = 0,
+        latency_ms: float = 0,
     ) -> None:
+        latency_seconds(latency_ms)
+        self._latency_ms = latency_ms
         self._db_path = None if db_path is None else Path(db_path)
         self._seed = seed
         self._faults = faults
@@ -86,7 +97,9 @@ class LocalServer:
         return self.state.counter.snapshot()
 
     def reset_request_counts(self) -> None:
+        """Zero `request_counts` and the counts of `state.wire`."""
         self.state.counter.reset()
+        self.state.wire.reset()
 
     def create_user(self, username: str, *, teams: tuple[str, ...] = ()) -> str:
         """A new user with its own entity (and team memberships); returns its API key."""
@@ -116,7 +129,12 @@ class LocalServer:
         if self._db_path is None:
             self._tempdir = tempfile.TemporaryDirectory(prefix="runsapi-")
             self._db_path = Path(self._tempdir.name) / "runsapi.db"
-        app = create_app(self._db_path, faults=self._faults, features=self._features)
+        app = create_app(
+            self._db_path,
+            faults=self._faults,
+            features=self._features,
+            latency_ms=self._latency_ms,
+        )
         self._state = app.state.runsapi
         with self.store.write() as conn:
             self.api_key = _accounts.ensure_user(conn, DEFAULT_USERNAME)

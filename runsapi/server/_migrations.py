@@ -321,6 +321,20 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE api_keys SET name = substr(key_hash, 1, 16);
     CREATE UNIQUE INDEX api_keys_name ON api_keys (name);
     """,
+    # Parquet history exports: a run's exported history is its parts, in step order, each
+    # a file `<files dir>/history/<name>` holding the rows first_step..last_step.
+    """
+    CREATE TABLE history_exports (
+        name TEXT PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        part INTEGER NOT NULL,
+        first_step INTEGER NOT NULL,
+        last_step INTEGER NOT NULL,
+        row_count INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        UNIQUE (run_id, part)
+    );
+    """,
 )
 
 

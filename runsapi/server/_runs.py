@@ -162,14 +162,16 @@ def _validated_state(state: Any) -> str:
     return str(state)
 
 
-def _assignments(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Column values for the UpsertBucketInput fields present; null clears a field."""
+def _assignments(given: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values for the UpsertBucketInput fields given. A null leaves the field as
+    it is, as W&B does: the SDK's later upserts send every variable, null where unset."""
+    fields = {name: value for name, value in given.items() if value is not None}
     columns: dict[str, Any] = {}
     for name, column in _TEXT_INPUTS.items():
         if name in fields:
             columns[column] = fields[name]
     if "tags" in fields:
-        columns["tags"] = dumps(list(fields["tags"] or []))
+        columns["tags"] = dumps(list(fields["tags"]))
     if "config" in fields:
         columns["config"], columns["config_q"] = _json_columns(
             loads_object(fields["config"], what="config")

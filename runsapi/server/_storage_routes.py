@@ -1,6 +1,6 @@
-"""The artifact storage routes (`/_storage/...`, described in _app.py): blob and manifest
-bytes behind URLs the server signed, so that clients reach them without an API key, as
-they reach W&B's cloud storage through presigned URLs."""
+"""The storage routes (`/_storage/...`, described in _app.py): artifact blob and manifest
+bytes, and parquet history exports, behind URLs the server signed, so that clients reach
+them without an API key, as they reach W&B's cloud storage through presigned URLs."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from runsapi.server import _artifact_blobs, _artifact_storage
+from runsapi.server import _artifact_blobs, _artifact_storage, _history_exports
 from runsapi.server._bodies import read_body
+from runsapi.server._byte_ranges import ranged
 from runsapi.server._constants import MAX_UPLOAD_BYTES, STORAGE_PATH
 from runsapi.server._faults import FaultQueue
 from runsapi.server._http import error_response, faulted, too_large
@@ -91,7 +92,25 @@ def storage_routes(
 
         return await faulted(request, None if faults is None else faults.take(None), answer)
 
+    async def history_exports(request: Request) -> Response:
+        found = await run_in_threadpool(signer)  # a HEAD is a GET without the body
+        params = request.query_params.multi_items()
+        if found.verify("GET", request.url.path, params) is None:
+            return forbidden()
+
+        async def answer() -> Response:
+            path = await run_in_threadpool(
+                _history_exports.export_file, store, request.path_params["name"]
+            )
+            if path is None:
+                return error_response(404, "no such history export")
+            content = await run_in_threadpool(path.read_bytes)
+            return ranged(request, content, "application/vnd.apache.parquet")
+
+        return await faulted(request, None if faults is None else faults.take(None), answer)
+
     return [
         Route(STORAGE_PATH + "/artifacts/{hex}", blobs, methods=["GET", "PUT"]),
         Route(STORAGE_PATH + "/manifests/{manifest:int}", manifests, methods=["GET", "PUT"]),
+        Route(_history_exports.EXPORTS_URL_PATH + "/{name}", history_exports, methods=["GET"]),
     ]

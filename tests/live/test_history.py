@@ -82,8 +82,11 @@ def test_a_scan_survives_faults_without_duplicates_or_gaps(api: Api, server: Loc
     # Transient: retried by the client, invisible to the caller.
     server.inject_fault("status", count=2, status=502, retry_after="0", operation="RunHistoryPage")
     middle = [next(scan) for _ in range(100)]
-    # Persistent: the error surfaces, and iterating again resumes where it stopped.
-    server.inject_fault("status", count=10, status=503, retry_after="0", operation="RunHistoryPage")
+    # Persistent (for every range fetched at once): the error surfaces, and iterating
+    # again resumes where it stopped.
+    server.inject_fault(
+        "status", count=100, status=503, retry_after="0", operation="RunHistoryPage"
+    )
     tail: list[dict[str, object]] = []
     with pytest.raises(Exception, match="HTTP 503"):
         tail.extend(scan)

@@ -72,6 +72,15 @@ def _scan(_: Api, run: runsapi.Run, __: Path) -> Any:
     return list(run.scan_history(keys=["loss"], page_size=64))
 
 
+def _finished_run(api: Api) -> runsapi.Run:
+    return api.runs(PROJECT, filters={"state": "finished"}, per_page=1)[0]
+
+
+def _exported_scan(_: Api, run: runsapi.Run, __: Path) -> Any:
+    # use_cache=False: the export file is downloaded by every scan, the baseline's too
+    return list(run.scan_history(page_size=64, use_cache=False))
+
+
 def _histories(api: Api, _: Any, __: Path) -> Any:
     return api.runs(PROJECT, per_page=5).histories(keys=["loss"], samples=20, format="default")
 
@@ -94,6 +103,7 @@ OPERATIONS = {
     "runs table": Operation(lambda api: None, _lazy_table),
     "sampled history": Operation(_first_run, _sampled),
     "scan": Operation(_first_run, _scan),
+    "scan of parquet exports": Operation(_finished_run, _exported_scan),
     "multi-run histories": Operation(lambda api: None, _histories),
     "files": Operation(_first_run, _files),
     "artifacts": Operation(_first_run, _artifacts),

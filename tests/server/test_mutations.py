@@ -47,16 +47,22 @@ def test_upsert_bucket_creates_then_updates_by_name_and_by_id(fresh_client: Clie
     again = _upsert(fresh_client, name="r1", modelName="fresh-project", notes="second")
     assert again["inserted"] is False and again["bucket"]["id"] == bucket["id"]
     assert again["bucket"]["tags"] == ["x"] and again["bucket"]["notes"] == "second"
-    # By id: only the fields present change; null clears; summary and config are replaced.
+    # By id: only the fields given change; null leaves a field as it is (the SDK's later
+    # upserts send every variable, null where unset); summary and config are replaced.
     updated = _upsert(
         fresh_client,
         id=bucket["id"],
         notes=None,
+        tags=None,
+        config=None,
         groupName="g",
         summaryMetrics=json.dumps({"loss": float("nan")}).replace("NaN", "NaN"),
     )
-    assert updated["bucket"]["notes"] is None and updated["bucket"]["group"] == "g"
+    assert updated["bucket"]["notes"] == "second" and updated["bucket"]["group"] == "g"
     assert updated["bucket"]["tags"] == ["x"]
+    assert json.loads(updated["bucket"]["config"]) == {"lr": {"value": 1}}
+    cleared = _upsert(fresh_client, id=bucket["id"], notes="", tags=[])
+    assert cleared["bucket"]["notes"] == "" and cleared["bucket"]["tags"] == []
     assert "NaN" in updated["bucket"]["summaryMetrics"]
     replaced = _upsert(fresh_client, id=bucket["id"], config=json.dumps({"bs": {"value": 2}}))
     assert json.loads(replaced["bucket"]["config"]) == {"bs": {"value": 2}}

@@ -127,6 +127,8 @@ def test_every_operation_is_answered(  # noqa: PLR0915 (a statement or two per o
         run("RunHistoryKeys", **where, name=first)["project"]["run"]["historyKeys"]["lastStep"]
         == 49
     )
+    exports = run("RunParquetHistory", **where, runName=first, liveKeys=["_step"])
+    assert isinstance(exports["project"]["run"]["parquetHistory"]["parquetUrls"], list)
     many = run("RunsSampledHistory", **where, specs=[spec], perPage=2)
     assert all(edge["node"]["sampledHistory"][0] for edge in many["project"]["runs"]["edges"])
     outputs = run("RunOutputArtifacts", **where, run=first)["project"]["run"]["artifacts"]

@@ -68,7 +68,12 @@ def test_serve_says_who_the_admin_is(
 ) -> None:
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
     arguments = argparse.Namespace(
-        db=str(tmp_path / "db.sqlite"), enable_faults=False, api_key=None, host="h", port=1
+        db=str(tmp_path / "db.sqlite"),
+        enable_faults=False,
+        api_key=None,
+        host="h",
+        port=1,
+        latency_ms=0,
     )
     _cli.serve(arguments)
     assert "user demo is the server's admin" in capsys.readouterr().out

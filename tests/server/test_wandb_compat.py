@@ -101,7 +101,8 @@ def test_official_client_reads_sampled_and_scanned_history(
     }
     assert all(stored[row["_step"]]["acc"] == row["acc"] for row in rows)
     assert run.lastHistoryStep == 299
-    sparse = list(run.scan_history(keys=["eval/loss"]))
+    # A run that is over is read from its parquet export, with rows that lack the key too.
+    sparse = [row for row in run.scan_history(keys=["eval/loss"]) if row["eval/loss"] is not None]
     assert [row["_step"] for row in sparse] == [0, 100, 200]
     assert [file.name for file in run.files()] == [
         "wandb-metadata.json",

@@ -6,6 +6,7 @@ import argparse
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,3 +109,31 @@ def test_missing_runsapi_module_is_not_reported_as_missing_extra(
         main(["demo"])
     assert error.value.name == "runsapi.server._seed"
     assert INSTALL_HINT not in capsys.readouterr().err
+
+
+def test_serve_holds_every_answer_for_the_latency_asked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from runsapi.server import _cli  # noqa: PLC0415
+
+    served: list[Any] = []
+    monkeypatch.setattr(_cli.uvicorn, "run", lambda app, **_: served.append(app))
+    main(["serve", "--db", str(tmp_path / "runs.db"), "--latency-ms", "50"])
+    (app,) = served
+    app.state.runsapi.store.close()
+    assert app.state.runsapi.wire.latency == 0.05
+    assert "every answer is held 50 ms" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["-1", "fifty", "nan", "inf", ""])
+def test_serve_refuses_a_latency_that_is_not_milliseconds(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--db", "unused.db", "--latency-ms", value])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert (
+        f"--latency-ms: takes a number of milliseconds, 0 or more (0: no delay); got {value!r}"
+        in error
+    )

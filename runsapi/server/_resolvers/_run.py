@@ -6,7 +6,7 @@ import json
 
 from ariadne import ObjectType
 
-from runsapi.server import _artifacts, _files, _history
+from runsapi.server import _artifacts, _files, _history, _history_exports
 from runsapi.server._constants import HISTORY_TAIL_ROWS
 from runsapi.server._context import Record, ResolveInfo, connection, context_of, page_size
 from runsapi.server._jsontext import dumps
@@ -66,14 +66,10 @@ def _sampled_history(record: Record, info: ResolveInfo, specs: list[str]) -> lis
 
 @run.field("parquetHistory")
 def _parquet_history(record: Record, info: ResolveInfo, liveKeys: list[str]) -> Record:
-    # No parquet exports here: all history is "live". The official client only reads the
-    # smallest live `_step`, so the first row is enough.
-    spec = json.dumps({"keys": [], "samples": 1})
-    rows = _history.sampled_history(context_of(info).conn, record["_row"], spec)
-    return {
-        "parquetUrls": [],
-        "liveData": [{key: row[key] for key in liveKeys if key in row} for row in rows],
-    }
+    context = context_of(info)
+    return _history_exports.parquet_history(
+        context.store, record["_row"], liveKeys, context.signer(), context.base_url
+    )
 
 
 @run.field("historyTail")
