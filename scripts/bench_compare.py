@@ -13,7 +13,7 @@ order, one at a time), alternating A/B/raw over several repetitions. Each attemp
 in a fresh process with an empty home and cache, so that its peak memory (including the
 official client's wandb-core process) and what it downloads are its own. Prints median
 wall time, HTTP requests and bytes received (every route: GraphQL, files, storage), peak
-memory, the ratios official/runsapi and runsapi/raw, then each target of issue 18 and
+memory, the ratios official/runsapi and runsapi/raw, then each performance target and
 whether it is met. Figures, not assertions.
 """
 
@@ -53,7 +53,7 @@ def labels(args: argparse.Namespace) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Target:
-    """A target of issue 18: `ratio` at `latency_ms` at least (official/runsapi) or at
+    """A performance target: `ratio` at `latency_ms` at least (official/runsapi) or at
     most (runsapi/raw) `bound`."""
 
     workload: str
@@ -380,8 +380,8 @@ def table(
 
 
 def report_targets(measured: dict[float, dict[str, Measured]]) -> None:
-    """Each target of issue 18 with what was measured; peak memory last."""
-    print("Targets of issue 18 (official/runsapi at least, runsapi/raw at most):")
+    """Each performance target with what was measured; peak memory last."""
+    print("Targets (official/runsapi at least, runsapi/raw at most):")
     for target in TARGETS:
         found = measured.get(target.latency_ms, {}).get(target.workload)
         if found is None:
