@@ -368,7 +368,7 @@ def create_app(
         state.store.close()
 
     app = Starlette(
-        routes=_routes(state), lifespan=lifespan, middleware=[Middleware(WireMiddleware, wire)]
+        routes=_routes(state), lifespan=lifespan, middleware=[Middleware(WireMiddleware, wire=wire)]
     )
     app.state.runsapi = state
     return app
