@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,9 +45,15 @@ def graphql_matcher(r1: Any, r2: Any) -> None:
     assert key1 == key2, f"{key1} != {key2}"
 
 
+# A key generateApiKey answers (W&B returns the new secret as the key's `name`).
+_GENERATED_KEY = re.compile(r'("generateApiKey":\{"apiKey":\{"id":"[^"]*","name":")[^"]*(")')
+
+
 def _scrub(text: str) -> str:
+    """The recording's API key, and any key the server generated, replaced by REDACTED."""
     secret = os.environ.get(SECRET_ENV)
-    return text.replace(secret, REDACTED) if secret else text
+    text = text.replace(secret, REDACTED) if secret else text
+    return _GENERATED_KEY.sub(rf"\g<1>{REDACTED}\g<2>", text)
 
 
 def scrub_request(request: Any) -> Any:

@@ -16,7 +16,7 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 from runsapi import RetryPolicy
 from runsapi._gql import GraphQLClient
 from runsapi._transport import RetryingSender, build_http_client
-from tests.conftest import SECRET_ENV, graphql_matcher
+from tests.conftest import SECRET_ENV, graphql_matcher, scrub_response
 from tests.support.scripted_server import Reply, ScriptedServer
 
 API_KEY = "cassette-" + "k3y" * 14
@@ -81,3 +81,11 @@ def test_record_then_replay_out_of_order_without_secrets(
         assert alpha is not None and alpha.name == "alpha"
         with pytest.raises(CannotOverwriteExistingCassetteException):
             gql.get_project(entity="demo", name="gamma")
+
+
+def test_keys_the_server_generates_are_scrubbed() -> None:
+    # What generateApiKey answers: the new key itself, as the key's name.
+    body = '{"data":{"generateApiKey":{"apiKey":{"id":"49","name":"%s","description":"d"}}}}'
+    response = {"headers": {}, "body": {"string": (body % ("f" * 40)).encode()}}
+    scrubbed = scrub_response(response)["body"]["string"]
+    assert scrubbed == (body % "REDACTED").encode()
