@@ -5,8 +5,27 @@ from runsapi import Api, F
 with Api() as api:
     for run in api.runs("team/project", filters=F.state == "finished"):
         print(run.id, run.summary["loss"])
+
+`AsyncApi` is the same surface for asyncio (`async with AsyncApi() as api`, `await`,
+`async for`); the sync layer is generated from it (runsapi/_async -> runsapi/_sync).
 """
 
+from runsapi._async._pagination import AsyncPaginator
+from runsapi._async._session import AsyncClient
+from runsapi._async.api import AsyncApi, AsyncProject, AsyncViewer
+from runsapi._async.artifact_files import AsyncArtifactFile
+from runsapi._async.artifacts import AsyncArtifact, AsyncArtifactCollection, AsyncArtifactType
+from runsapi._async.files import AsyncFile, AsyncFiles
+from runsapi._async.history import AsyncHistoryScan
+from runsapi._async.history_exports import AsyncDownloadHistoryResult
+from runsapi._async.launch import AsyncQueuedRun, AsyncRunQueue
+from runsapi._async.launch_jobs import AsyncJob, AsyncJobCollection
+from runsapi._async.reports import AsyncReport
+from runsapi._async.run import AsyncRun
+from runsapi._async.runs import AsyncRuns
+from runsapi._async.sweeps import AsyncSweep
+from runsapi._async.teams import AsyncMember, AsyncTeam
+from runsapi._async.users import AsyncUserAccount
 from runsapi._config import Settings
 from runsapi._exceptions import (
     APIConnectionError,
@@ -28,6 +47,7 @@ from runsapi._exceptions import (
     InvalidValueError,
     LaunchError,
     NotFoundError,
+    NotLoadedError,
     NotSupportedError,
     PaginationError,
     PermissionDeniedError,
@@ -50,36 +70,36 @@ from runsapi._filter_builder import (
     TimeField,
     ValueField,
 )
-from runsapi._pagination import Paginator
 from runsapi._paths import ProjectPath, ReportPath, RunPath, SweepPath
 from runsapi._retry import NO_RETRIES, RetryPolicy
-from runsapi._session import Client
 from runsapi._shared.changes import Change
 from runsapi._shared.manifest import ManifestEntry
-from runsapi._tracked import Summary, TrackedDict
-from runsapi._types import NOT_GIVEN, NotGiven
-from runsapi._version import __version__
-from runsapi.api import Api, Project, Viewer
-from runsapi.artifact_draft import ArtifactDraft
-from runsapi.artifact_files import ArtifactFile
-from runsapi.artifacts import Artifact, ArtifactCollection, ArtifactType
-from runsapi.files import File, Files
-from runsapi.history import HistoryScan
-from runsapi.history_exports import DownloadHistoryResult
-from runsapi.launch import (
+from runsapi._sync._pagination import Paginator
+from runsapi._sync._session import Client
+from runsapi._sync.api import Api, Project, Viewer
+from runsapi._sync.artifact_files import ArtifactFile
+from runsapi._sync.artifacts import Artifact, ArtifactCollection, ArtifactType
+from runsapi._sync.files import File, Files
+from runsapi._sync.history import HistoryScan
+from runsapi._sync.history_exports import DownloadHistoryResult
+from runsapi._sync.launch import (
     QueuedRun,
     RunQueue,
     RunQueueAccessType,
     RunQueuePrioritizationMode,
     RunQueueResourceType,
 )
-from runsapi.launch_jobs import Job, JobCollection, JobSourceType
-from runsapi.reports import Report, ReportAuthor
-from runsapi.run import Run, RunState, User
-from runsapi.runs import Runs
-from runsapi.sweeps import Sweep
-from runsapi.teams import Member, Team
-from runsapi.users import UserAccount
+from runsapi._sync.launch_jobs import Job, JobCollection, JobSourceType
+from runsapi._sync.reports import Report, ReportAuthor
+from runsapi._sync.run import Run, RunState, User
+from runsapi._sync.runs import Runs
+from runsapi._sync.sweeps import Sweep
+from runsapi._sync.teams import Member, Team
+from runsapi._sync.users import UserAccount
+from runsapi._tracked import Summary, TrackedDict
+from runsapi._types import NOT_GIVEN, NotGiven
+from runsapi._version import __version__
+from runsapi.artifact_draft import ArtifactDraft
 
 __all__ = [
     "NOT_GIVEN",
@@ -93,6 +113,30 @@ __all__ = [
     "ArtifactDraft",
     "ArtifactFile",
     "ArtifactType",
+    "AsyncApi",
+    "AsyncArtifact",
+    "AsyncArtifactCollection",
+    "AsyncArtifactFile",
+    "AsyncArtifactType",
+    "AsyncClient",
+    "AsyncDownloadHistoryResult",
+    "AsyncFile",
+    "AsyncFiles",
+    "AsyncHistoryScan",
+    "AsyncJob",
+    "AsyncJobCollection",
+    "AsyncMember",
+    "AsyncPaginator",
+    "AsyncProject",
+    "AsyncQueuedRun",
+    "AsyncReport",
+    "AsyncRun",
+    "AsyncRunQueue",
+    "AsyncRuns",
+    "AsyncSweep",
+    "AsyncTeam",
+    "AsyncUserAccount",
+    "AsyncViewer",
     "AuthenticationError",
     "BadRequestError",
     "Change",
@@ -125,6 +169,7 @@ __all__ = [
     "Member",
     "NotFoundError",
     "NotGiven",
+    "NotLoadedError",
     "NotSupportedError",
     "NumberField",
     "PaginationError",

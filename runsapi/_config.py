@@ -36,8 +36,8 @@ from runsapi._constants import (
     GRAPHQL_PATH,
 )
 from runsapi._exceptions import UsageError
+from runsapi._http import DEFAULT_TIMEOUT
 from runsapi._retry import RetryPolicy
-from runsapi._transport import DEFAULT_TIMEOUT
 from runsapi._types import NotGiven
 
 # Keys `Api(overrides=...)` accepts, as in the official client.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from runsapi._shared.manifest import base64_to_hex
@@ -33,24 +34,19 @@ class ContentCache:
             return None
         return path if size is None or found == size else None
 
-    def put(self, digest: str, write: Callable[[Path], object]) -> Path:
-        """Fill the entry for `digest` with what `write` writes (and checks) into a
-        temporary file; concurrent writers of one digest are harmless."""
-        path = self.path(digest)
-        write_atomically(path, write)
-        return path
 
-
-def write_atomically(destination: Path, write: Callable[[Path], object]) -> None:
-    """Have `write` fill a temporary file beside `destination`, then rename it into
-    place: an interrupted or failed write never leaves a partial `destination`."""
+@contextmanager
+def atomically_replaced(destination: Path) -> Iterator[Path]:
+    """A temporary file beside `destination` for the block to fill (and check), renamed
+    into place when the block ends without error: an interrupted or failed write never
+    leaves a partial `destination`, and concurrent writers of one path are harmless."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(
         dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
     )
     os.close(handle)
     try:
-        write(Path(temporary))
+        yield Path(temporary)
         os.replace(temporary, destination)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

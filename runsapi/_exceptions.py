@@ -89,6 +89,11 @@ class UnsafePathError(UsageError):
     """A file name that could write outside the download directory; nothing was written."""
 
 
+class NotLoadedError(UsageError):
+    """`AsyncApi`: a property read before what it shows was loaded (a property cannot
+    await a request); the message names the coroutine to await first."""
+
+
 class NotSupportedError(RunsApiError, NotImplementedError):
     """Something W&B offers that runsapi does not support yet; raised before any request
     is sent."""

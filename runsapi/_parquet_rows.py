@@ -18,8 +18,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from runsapi._history_rows import restore_non_finite
 from runsapi._shared.json_codec import loads
-from runsapi.history import restore_non_finite
 
 Row = dict[str, Any]
 STEP = "_step"

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from runsapi._json import as_stored
 from runsapi._shared.changes import DELETED, Change, apply_changes
+
+_Saved = TypeVar("_Saved")
 
 
 class TrackedDict(dict[str, Any]):
@@ -153,30 +155,31 @@ class TrackedDict(dict[str, Any]):
         self._changes[:] = pending
 
 
-class Summary(TrackedDict):
+class Summary(TrackedDict, Generic[_Saved]):
     """A run's summary metrics: a dict that saves itself.
 
     `summary[k] = v` and `del summary[k]` are saved by `summary.update()` or
     `run.update()`; `summary.update({...})` changes and saves at once, like the official
     client, also on a nested dict (`summary["best"].update(...)`). Saving sends only these
-    changes (see `Run.update`), so other writers' keys survive.
+    changes (see `Run.update`), so other writers' keys survive. `update()` and `save()`
+    return what saving returns: nothing in the sync layer, an awaitable in the async one
+    (`await run.summary.update({...})`).
     """
 
     def __init__(
-        self, data: Mapping[str, Any] | None, save: Callable[[list[Change]], None]
+        self, data: Mapping[str, Any] | None, save: Callable[[list[Change]], _Saved]
     ) -> None:
         self._save = save  # before filling: nested Summaries share it
         super().__init__(data)
 
-    def _child(self) -> Summary:
+    def _child(self) -> Summary[_Saved]:
         return Summary(None, self._save)
 
-    def update(self, other: Any = None, /, **kwargs: Any) -> None:
+    def update(self, other: Any = None, /, **kwargs: Any) -> _Saved:  # type: ignore[override]
         """Set the given keys (if any), then save every pending change to the server."""
         super().update(other or (), **kwargs)
-        self.save()
+        return self.save()
 
-    def save(self) -> None:
-        """Save pending changes; does nothing when there are none."""
-        if self._changes:
-            self._save(self.changes)
+    def save(self) -> _Saved:
+        """Save pending changes (saving none sends nothing)."""
+        return self._save(self.changes)

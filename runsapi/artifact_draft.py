@@ -16,9 +16,9 @@ from typing import IO, Any, Literal, overload
 from urllib.parse import unquote, urlsplit
 
 from runsapi._exceptions import UsageError
+from runsapi._local_files import safe_destination
 from runsapi._shared.artifact_names import check_collection_name, check_type_name
 from runsapi._shared.manifest import ManifestEntry, artifact_digest, md5_base64_of
-from runsapi.files import safe_destination
 
 
 def checked(check: Callable[[str], str], value: object, what: str) -> str:

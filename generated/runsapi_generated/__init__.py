@@ -45,9 +45,9 @@ from .artifact_type_by_name import (
     ArtifactTypeByNameProject,
     ArtifactTypeByNameProjectArtifactType,
 )
-from .base_client import BaseClient
+from .async_base_client import AsyncBaseClient
+from .async_client import AsyncGeneratedClient
 from .base_model import BaseModel
-from .client import GeneratedClient
 from .collection_artifacts import (
     CollectionArtifacts,
     CollectionArtifactsProject,
@@ -140,13 +140,6 @@ from .enums import (
     ArtifactStorageLayout,
     RunQueueAccessType,
     RunQueuePrioritizationMode,
-)
-from .exceptions import (
-    GraphQLClientError,
-    GraphQLClientGraphQLError,
-    GraphQLClientGraphQLMultiError,
-    GraphQLClientHttpError,
-    GraphQLClientInvalidResponseError,
 )
 from .fragments import (
     ApiKeyFragment,
@@ -523,7 +516,8 @@ __all__ = [
     "ArtifactTypeByNameProject",
     "ArtifactTypeByNameProjectArtifactType",
     "ArtifactTypeFragment",
-    "BaseClient",
+    "AsyncBaseClient",
+    "AsyncGeneratedClient",
     "BaseModel",
     "COLLECTION_ARTIFACTS_GQL",
     "COMMIT_ARTIFACT_GQL",
@@ -641,7 +635,6 @@ __all__ = [
     "GenerateApiKey",
     "GenerateApiKeyGenerateApiKey",
     "GenerateApiKeyGenerateApiKeyApiKey",
-    "GeneratedClient",
     "GetDefaultEntity",
     "GetDefaultEntityViewer",
     "GetDefaultResourceConfig",
@@ -703,11 +696,6 @@ __all__ = [
     "GetTeamEntity",
     "GetViewer",
     "GetViewerViewer",
-    "GraphQLClientError",
-    "GraphQLClientGraphQLError",
-    "GraphQLClientGraphQLMultiError",
-    "GraphQLClientHttpError",
-    "GraphQLClientInvalidResponseError",
     "LightRunFragment",
     "LightRunFragmentUser",
     "MARK_RUN_FILES_UPLOADED_GQL",

@@ -507,7 +507,9 @@ class GeneratedClient(BaseClient):
         data = self.get_data(response)
         return CollectionArtifacts.model_validate(data)
 
-    def artifact_manifest_url(self, id: str, **kwargs: Any) -> ArtifactManifestUrl:
+    def artifact_manifest_url(
+        self, id: str, **kwargs: Any
+    ) -> ArtifactManifestUrl:
         variables: dict[str, object] = {"id": id}
         response = self.execute(
             query=ARTIFACT_MANIFEST_URL_GQL,
@@ -1355,7 +1357,9 @@ class GeneratedClient(BaseClient):
         data = self.get_data(response)
         return GetRunsFull.model_validate(data)
 
-    def get_run(self, entity: str, project: str, name: str, **kwargs: Any) -> GetRun:
+    def get_run(
+        self, entity: str, project: str, name: str, **kwargs: Any
+    ) -> GetRun:
         variables: dict[str, object] = {
             "entity": entity,
             "project": project,

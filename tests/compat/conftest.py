@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import wandb
 
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from runsapi.server import LocalServer, SeedSpec
 
 

@@ -13,7 +13,7 @@ import pytest
 import wandb
 
 from runsapi import ArtifactDraft
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from runsapi.server import LocalServer, SeedSpec
 from tests.compat.conftest import downloaded, server_for_the_official_client
 from tests.server.conftest import Client

@@ -23,8 +23,8 @@ import pytest
 from runsapi_generated.client import GeneratedClient
 
 import runsapi
-from runsapi._gql import GraphQLClient
-from runsapi._transport import RetryingSender
+from runsapi._sync._gql import GraphQLClient
+from runsapi._sync._transport import RetryingSender
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,12 +60,12 @@ def test_every_generated_operation_is_wired_once_and_nothing_else() -> None:
         if wired[name] is not generated[name]
     )
     assert not missing, (
-        f"generated operations not wired in runsapi/_gql.py: {', '.join(missing)}; "
-        "add `<name> = _mapped(GeneratedClient.<name>)` to GraphQLClient for each"
+        f"generated operations not wired in runsapi/_async/_gql.py: {', '.join(missing)}; "
+        "add `<name> = _mapped(AsyncGeneratedClient.<name>)` to AsyncGraphQLClient for each"
     )
     assert not stale, (
-        f"wired in runsapi/_gql.py but not generated: {', '.join(stale)}; "
-        "remove them from GraphQLClient (or run scripts/generate.py)"
+        f"wired in runsapi/_async/_gql.py but not generated: {', '.join(stale)}; "
+        "remove them from AsyncGraphQLClient (or run scripts/generate.py)"
     )
     assert not crossed, f"operations wired to another method: {'; '.join(crossed)}"
     assert OPERATIONS, "GeneratedClient has no operations: is generated/ empty?"
@@ -95,7 +95,7 @@ def test_each_operation_maps_a_wrong_shape_to_response_validation_error(name: st
         if parameter.default is inspect.Parameter.empty
         and parameter.kind is not inspect.Parameter.VAR_KEYWORD
     }
-    with client, pytest.raises(runsapi.ResponseValidationError) as caught:
+    with http, pytest.raises(runsapi.ResponseValidationError) as caught:
         getattr(client, name)(**required)
     [body] = sent
     assert caught.value.operation == body["operationName"]
@@ -104,7 +104,7 @@ def test_each_operation_maps_a_wrong_shape_to_response_validation_error(name: st
 
 def test_wrappers_keep_the_generated_types_under_mypy_strict(tmp_path: Path) -> None:
     lines = [
-        "from runsapi._gql import GraphQLClient",
+        "from runsapi._sync._gql import GraphQLClient",
         "from runsapi_generated.client import GeneratedClient",
         "def probe(wired: GraphQLClient, generated: GeneratedClient) -> None:",
     ]

@@ -6,7 +6,8 @@
   and an artifact names the runs that logged and used it; a sweep lists its runs and a
   run names its sweep. The listed edge of such a pair may only be imported inside
   functions or for type checking, never when its module loads;
-- only runsapi._gql imports the generated client, and `import runsapi` does not;
+- only the two `_gql` modules (runsapi._async._gql and its sync twin) import the generated
+  client, and `import runsapi` does not;
 - the transport modules know nothing of GraphQL operations, runs or the server;
 - no client module imports the server, and importing runsapi needs none of its packages.
 """
@@ -19,9 +20,14 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "runsapi"
-TRANSPORT_MODULES = {"_transport", "_retry", "_responses", "_constants", "_types"}
+TRANSPORT_MODULES = {"_transport", "_http", "_retry", "_responses", "_constants", "_types"}
 # (importer, imported) edges left out of the cycle check; see the module docstring.
-MUTUAL = {("runsapi.artifacts", "runsapi.run"), ("runsapi.run", "runsapi.sweeps")}
+MUTUAL = {
+    (f"runsapi.{layer}.{importer}", f"runsapi.{layer}.{imported}")
+    for layer in ("_async", "_sync")
+    for importer, imported in (("artifacts", "run"), ("run", "sweeps"))
+}
+GQL_MODULES = {"runsapi._async._gql", "runsapi._sync._gql"}
 
 
 def _module_name(path: Path) -> str:
@@ -180,7 +186,7 @@ def test_importing_runsapi_leaves_the_generated_client_unloaded() -> None:
 def test_only_gql_imports_the_generated_client() -> None:
     for name, path in _client_modules().items():
         generated = {m for m in _imported_modules(path) if m.startswith("runsapi_generated")}
-        assert name == "runsapi._gql" or not generated, f"{name} imports {generated}"
+        assert name in GQL_MODULES or not generated, f"{name} imports {generated}"
 
 
 def test_transport_knows_nothing_of_operations() -> None:
@@ -190,7 +196,7 @@ def test_transport_knows_nothing_of_operations() -> None:
         forbidden = {
             module
             for module in _imported_modules(path)
-            if module.startswith(("runsapi_generated", "runsapi._gql", "runsapi.server", "pandas"))
+            if module.startswith(("runsapi_generated", *GQL_MODULES, "runsapi.server", "pandas"))
         }
         assert not forbidden, f"{name} imports {forbidden}"
 
@@ -200,6 +206,6 @@ def test_client_imports_without_server_dependencies() -> None:
         "import sys\n"
         "for name in ('ariadne', 'graphql', 're2', 'uvicorn', 'starlette'):\n"
         "    sys.modules[name] = None\n"
-        "import runsapi, runsapi._gql\n"
+        "import runsapi, runsapi._sync._gql, runsapi._async._gql\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

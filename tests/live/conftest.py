@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from runsapi import RetryPolicy
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from runsapi.server import LocalServer, SeedSpec
 from tests.support.counting import CountingTransport
 

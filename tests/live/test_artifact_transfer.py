@@ -21,8 +21,8 @@ from runsapi import (
     UsageError,
 )
 from runsapi._shared.manifest import base64_to_hex, md5_base64
-from runsapi.api import Api
-from runsapi.runs import Run
+from runsapi._sync.api import Api
+from runsapi._sync.runs import Run
 from runsapi.server import LocalServer
 from tests.live.conftest import SCRATCH, fast_api
 from tests.support.counting import CountingTransport

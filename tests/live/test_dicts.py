@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from runsapi.server import MERGE_RUN_CHANGES, SERVER_FEATURES, LocalServer
 from tests.live.conftest import PROJECT, SCRATCH
 

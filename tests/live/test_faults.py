@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import runsapi
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from runsapi.server import LocalServer
 from tests.live.conftest import PROJECT
 from tests.support.counting import CountingTransport

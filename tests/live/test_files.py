@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from runsapi import NotFoundError, UnsafePathError, UsageError
-from runsapi.api import Api
-from runsapi.files import safe_destination, upload_name
-from runsapi.runs import Run
+from runsapi._sync.api import Api
+from runsapi._sync.files import safe_destination, upload_name
+from runsapi._sync.runs import Run
 from runsapi.server import LocalServer
 from tests.live.conftest import PROJECT, SCRATCH
 from tests.support.counting import CountingTransport

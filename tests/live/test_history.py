@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from runsapi import UsageError
-from runsapi.api import Api
-from runsapi.runs import Run
+from runsapi._sync.api import Api
+from runsapi._sync.runs import Run
 from runsapi.server import LocalServer
 from tests.live.conftest import PROJECT, SCRATCH, log_history
 from tests.support.counting import CountingTransport

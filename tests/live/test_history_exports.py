@@ -18,15 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import runsapi
-from runsapi import (
-    IncompleteRunHistoryError,
-    UsageError,
-    _export_scan,
-    _parquet_rows,
-    history_exports,
-)
-from runsapi.api import Api
-from runsapi.runs import Run
+from runsapi import IncompleteRunHistoryError, UsageError, _parquet_rows
+from runsapi._sync import _export_scan, history_exports
+from runsapi._sync.api import Api
+from runsapi._sync.run import Run
 from runsapi.server import LocalServer
 from runsapi.server import _history_exports as server_exports
 from tests.live.conftest import FAST_RETRIES, PROJECT, SCRATCH, log_history

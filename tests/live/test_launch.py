@@ -25,7 +25,7 @@ from runsapi import (
     UsageError,
 )
 from runsapi._shared import launch_rules
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from runsapi.server import LocalServer, SeedSpec
 from runsapi.server._launch import set_item_state
 from tests.live.conftest import FAST_RETRIES
@@ -224,12 +224,14 @@ def test_waiting_polls_until_the_run_exists(
             set_item_state(conn, queued.id, "LEASED", run_id)
 
     clock = _Clock(claim)
-    monkeypatch.setattr("runsapi.launch.time", clock)
+    monkeypatch.setattr("runsapi._sync.launch.time", clock)
+    monkeypatch.setattr("runsapi._sync._backend.time", clock)
     assert queued.wait_until_running(timeout=60, poll_interval=5).id == run_id
     assert clock.sleeps == [5]
     late = queue.push(JOB)
     clock = _Clock(lambda: None)
-    monkeypatch.setattr("runsapi.launch.time", clock)
+    monkeypatch.setattr("runsapi._sync.launch.time", clock)
+    monkeypatch.setattr("runsapi._sync._backend.time", clock)
     with pytest.raises(QueuedRunTimeoutError):
         late.wait_until_running(timeout=12, poll_interval=5)
     assert clock.sleeps == [5, 5, 2]

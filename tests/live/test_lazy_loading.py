@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from runsapi import Run
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from runsapi.server import LocalServer
 from tests.live.conftest import LIVE_SEED, PROJECT
 from tests.support.counting import CountingTransport

@@ -16,8 +16,8 @@ import pytest
 
 import runsapi
 from runsapi import Api
-from runsapi.history import rows_to_frame
-from runsapi.runs import Runs
+from runsapi._sync.history import rows_to_frame
+from runsapi._sync.runs import Runs
 from runsapi.server import LocalServer, SeedSpec
 from tests.live.conftest import FAST_RETRIES
 

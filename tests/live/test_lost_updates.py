@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from runsapi.server import MERGE_RUN_CHANGES, SERVER_FEATURES, LocalServer
 from tests.live.conftest import FAST_RETRIES, PROJECT, SCRATCH, second_api
 from tests.support.counting import CountingTransport

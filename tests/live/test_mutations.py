@@ -8,7 +8,7 @@ import math
 import pytest
 
 from runsapi import GraphQLError, NotFoundError, UsageError
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from runsapi.server import LocalServer
 from tests.live.conftest import PROJECT, SCRATCH, second_api
 from tests.support.counting import CountingTransport

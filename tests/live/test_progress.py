@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import runsapi.runs
-from runsapi.api import Api
+import runsapi._sync.runs
+from runsapi._sync.api import Api
 from tests.live.conftest import PROJECT
 from tests.support.bars import RecordedBar, record_bars
 from tests.support.counting import CountingTransport
@@ -23,7 +23,7 @@ def bars(monkeypatch: pytest.MonkeyPatch) -> list[RecordedBar]:
 @pytest.fixture
 def small_table_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tables list 3 runs per request instead of 500, so the seeded runs take 3 pages."""
-    monkeypatch.setattr(runsapi.runs, "TABLE_PAGE_SIZE", 3)
+    monkeypatch.setattr(runsapi._sync.runs, "TABLE_PAGE_SIZE", 3)
 
 
 @pytest.mark.usefixtures("small_table_pages")

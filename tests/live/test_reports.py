@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from runsapi import InvalidPathError, NotFoundError, Report, ReportAuthor, UsageError
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from runsapi.server import LocalServer
 from runsapi.server._views import add_view
 from tests.live.conftest import PROJECT

@@ -15,11 +15,11 @@ import httpx
 import pytest
 
 import runsapi
-import runsapi.history as history_module
+import runsapi._sync.history as history_module
 from runsapi import UsageError
-from runsapi.api import Api
-from runsapi.history import HistoryScan
-from runsapi.runs import Run
+from runsapi._sync.api import Api
+from runsapi._sync.history import HistoryScan
+from runsapi._sync.runs import Run
 from runsapi.server import LocalServer
 from tests.live.conftest import FAST_RETRIES, SCRATCH, fast_api, log_history
 from tests.support.counting import CountingTransport

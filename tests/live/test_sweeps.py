@@ -22,7 +22,7 @@ from runsapi import (
     Sweep,
     UsageError,
 )
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from runsapi.server import LocalServer
 from runsapi.server._sweeps import insert_sweep
 from tests.live.conftest import PROJECT

@@ -26,7 +26,7 @@ from runsapi import (
     UsageError,
     UserAccount,
 )
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from runsapi.server import LocalServer
 from tests.live.conftest import fast_api
 from tests.support.counting import CountingTransport

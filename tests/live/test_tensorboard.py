@@ -27,8 +27,8 @@ from tensorboard.summary.writer.event_file_writer import (  # type: ignore[impor
 from tensorboard.util import tensor_util  # type: ignore[import-untyped]
 
 from runsapi import InvalidPathError, UsageError
-from runsapi import _file_stream as file_stream
-from runsapi.api import Api
+from runsapi._sync import _file_stream as file_stream
+from runsapi._sync.api import Api
 from runsapi.server import LocalServer
 from tests.live.conftest import SCRATCH
 from tests.support.counting import CountingTransport

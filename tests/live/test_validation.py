@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from runsapi import UsageError
-from runsapi.api import Api
-from runsapi.runs import Run
+from runsapi._sync.api import Api
+from runsapi._sync.runs import Run
 from tests.live.conftest import PROJECT, SCRATCH
 from tests.support.counting import CountingTransport
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runsapi import InvalidValueError
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from tests.live.conftest import SCRATCH
 from tests.support.counting import CountingTransport
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from tests.conftest import SECRET_ENV
 from tests.support.counting import CountingTransport
 

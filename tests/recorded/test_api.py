@@ -9,7 +9,7 @@ from datetime import timezone
 import pytest
 
 from runsapi import F, NotFoundError
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from tests.conftest import SECRET_ENV
 from tests.recorded.conftest import PROJECT, RECORD_URL_ENV, REPLAY_KEY, REPLAY_URL
 from tests.support.counting import CountingTransport

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from tests.recorded.conftest import PROJECT
 from tests.support.counting import CountingTransport
 

@@ -8,7 +8,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from tests.recorded.conftest import PROJECT
 from tests.support.counting import CountingTransport
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from runsapi import ArtifactDraft, NotFoundError, QueuedRunTimeoutError, ResourceConfigWarning
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from tests.support.counting import CountingTransport
 
 JOB_SPEC = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from runsapi import NotFoundError
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from tests.recorded.conftest import PROJECT
 from tests.support.counting import CountingTransport
 

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from runsapi import NotFoundError, Sweep
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from tests.recorded.conftest import PROJECT
 from tests.support.counting import CountingTransport
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from runsapi import GraphQLPermissionDeniedError, NotFoundError, PermissionDeniedError
-from runsapi.api import Api
+from runsapi._sync.api import Api
 from tests.support.counting import CountingTransport
 
 pytestmark = pytest.mark.vcr

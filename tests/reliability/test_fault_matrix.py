@@ -22,7 +22,7 @@ import pytest
 
 import runsapi
 from runsapi import Api
-from runsapi.files import File
+from runsapi._sync.files import File
 from runsapi.server import LocalServer, SeedSpec
 from tests.live.conftest import FAST_RETRIES, fast_api
 from tests.support.counting import CountingTransport

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from runsapi.api import Api
+from runsapi._sync.api import Api
 
 
 @dataclass(frozen=True)

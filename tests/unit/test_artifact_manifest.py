@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from runsapi import ArtifactDraft, ManifestEntry, UnsafePathError, UsageError
-from runsapi._content_cache import ContentCache
+from runsapi._content_cache import ContentCache, atomically_replaced
 from runsapi._shared.manifest import (
     artifact_digest,
     base64_to_hex,
@@ -164,7 +164,8 @@ def test_content_cache_layout_is_the_official_clients(tmp_path: Path) -> None:
     path = cache.path(HELLO_MD5)
     assert path == tmp_path / "artifacts/obj/md5" / HELLO_HEX[:2] / HELLO_HEX[2:]
     assert cache.get(HELLO_MD5, 12) is None
-    cache.put(HELLO_MD5, lambda part: part.write_bytes(HELLO))
+    with atomically_replaced(cache.path(HELLO_MD5)) as part:
+        part.write_bytes(HELLO)
     assert cache.get(HELLO_MD5, 12) == path and cache.get(HELLO_MD5, 13) is None
     assert path.read_bytes() == HELLO
 
@@ -172,11 +173,11 @@ def test_content_cache_layout_is_the_official_clients(tmp_path: Path) -> None:
 def test_a_failed_cache_write_leaves_nothing(tmp_path: Path) -> None:
     cache = ContentCache(tmp_path)
 
-    def fail(part: Path) -> None:
+    with (
+        pytest.raises(OSError, match="disk full"),
+        atomically_replaced(cache.path(HELLO_MD5)) as part,
+    ):
         part.write_bytes(b"partial")
         raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"):
-        cache.put(HELLO_MD5, fail)
     assert cache.get(HELLO_MD5, None) is None
     assert list(cache.path(HELLO_MD5).parent.iterdir()) == []

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from runsapi import Api, ArtifactDraft, RetryPolicy, UsageError
-from runsapi._artifact_upload import UPLOAD_CHUNK_BYTES, _put
+from runsapi._sync._artifact_upload import UPLOAD_CHUNK_BYTES, _FileBody
 
 RETRY_AT_ONCE = RetryPolicy(max_retries=2, initial_delay=0.0, max_delay=0.0, jitter=0.0)
 
@@ -36,7 +36,8 @@ def test_a_retried_upload_sends_the_whole_file_again(tmp_path: Path) -> None:
         return httpx.Response(503 if len(bodies) == 1 else 200)
 
     with api_over(httpx.MockTransport(flaky)) as api:
-        _put(api._session, tmp_path / "big.bin", entry, "http://127.0.0.1:1/put", {})
+        body = _FileBody(tmp_path / "big.bin", entry)
+        api._session.gql.upload("http://127.0.0.1:1/put", body, {"Content-Length": str(body.size)})
     assert bodies == [data, data]
 
 
@@ -55,4 +56,5 @@ def test_a_file_changed_since_it_was_added_is_refused(tmp_path: Path, changed: b
         api_over(httpx.MockTransport(accept)) as api,
         pytest.raises(UsageError, match="changed after it was added"),
     ):
-        _put(api._session, tmp_path / "f.txt", entry, "http://127.0.0.1:1/put", {})
+        body = _FileBody(tmp_path / "f.txt", entry)
+        api._session.gql.upload("http://127.0.0.1:1/put", body, {"Content-Length": str(body.size)})

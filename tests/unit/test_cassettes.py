@@ -14,8 +14,8 @@ import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from runsapi import RetryPolicy
-from runsapi._gql import GraphQLClient
-from runsapi._transport import RetryingSender, build_http_client
+from runsapi._sync._gql import GraphQLClient
+from runsapi._sync._transport import RetryingSender, build_http_client
 from tests.conftest import SECRET_ENV, graphql_matcher, scrub_response
 from tests.support.scripted_server import Reply, ScriptedServer
 

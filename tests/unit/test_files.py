@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from runsapi import UnsafePathError, UsageError
-from runsapi.files import safe_destination, safe_destinations
+from runsapi._sync.files import safe_destination, safe_destinations
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import pytest
 
 import runsapi
 from runsapi import RetryPolicy
-from runsapi._gql import GraphQLClient
-from runsapi._transport import RetryingSender, build_http_client
+from runsapi._sync._gql import GraphQLClient
+from runsapi._sync._transport import RetryingSender, build_http_client
 from tests.support.scripted_server import Reply, ScriptedServer
 
 API_KEY = "local-" + "s3cr3t" * 8

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from runsapi import PaginationError, UsageError
-from runsapi._pagination import Page, Paginator
+from runsapi._sync._pagination import Page, Paginator
 
 
 class Server:

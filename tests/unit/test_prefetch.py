@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from runsapi import PaginationError
-from runsapi._pagination import BackgroundListings, DefaultPageSize, Page, Paginator
+from runsapi._sync._pagination import BackgroundListings, DefaultPageSize, Page, Paginator
 
 WAIT = 10.0  # seconds an event may take before a test fails (never reached when it passes)
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from runsapi import RetryPolicy
-from runsapi._transport import ApiKeyAuth, DeadlineExceeded, RetryingSender, build_http_client
+from runsapi._sync._transport import ApiKeyAuth, DeadlineExceeded, RetryingSender, build_http_client
 
 API_KEY = "k" * 40
 Outcome = httpx.Response | Exception

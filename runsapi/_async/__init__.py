@@ -1,0 +1,1 @@
+"""runsapi's facade, written once in async; runsapi/_sync/ is rewritten from it."""
