@@ -175,14 +175,14 @@ def main() -> int:
         problems = unasync.stale(ROOT)
         sys.stdout.writelines(problems)
         print(
-            f"{unasync.TARGET}/ is stale: run `python scripts/generate.py` and commit the result."
+            "the sync twins are stale: run `python scripts/generate.py` and commit the result."
             if problems
-            else f"{unasync.TARGET}/ is up to date."
+            else "the sync twins (runsapi/_sync, tests/behaviour/_sync) are up to date."
         )
         return status or int(bool(problems))
     regenerate(ROOT)
     print(f"wrote {OUTPUT}/ ({len(tree(ROOT / OUTPUT))} files)")
-    print(f"wrote {unasync.TARGET}/ ({unasync.write(ROOT)} files changed)")
+    print(f"wrote the sync twins ({unasync.write(ROOT)} files changed)")
     return 0
 
 

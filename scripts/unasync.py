@@ -4,7 +4,8 @@
     python scripts/unasync.py --check   # fail (exit 1) when runsapi/_sync/ is stale
 
 runsapi's facade is written once, in async (runsapi/_async/); the sync twin is this
-script's output, as httpcore does it. The rewriting is textual and small: `async def`,
+script's output, as httpcore does it. The behaviour tests are written the same way
+(tests/behaviour/_async/ -> tests/behaviour/_sync/), so both layers pass one suite. The rewriting is textual and small: `async def`,
 `await`, `async for`/`async with`, the async dunders and `Async`-prefixed names lose
 their async part, and `runsapi._async` becomes `runsapi._sync`. What really differs
 between the two (sleeping, locks, running work concurrently) lives in `_backend.py`,
@@ -29,8 +30,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = Path("runsapi/_async")
-TARGET = Path("runsapi/_sync")
+PAIRS = (
+    (Path("runsapi/_async"), Path("runsapi/_sync")),
+    (Path("tests/behaviour/_async"), Path("tests/behaviour/_sync")),
+)
+"""(async source, sync twin) directories."""
 HAND_WRITTEN = frozenset({"_backend.py"})
 """Written on each side by hand: the one place where async and sync really differ."""
 
@@ -86,34 +90,36 @@ def header(source: Path) -> str:
     )
 
 
-def expected(root: Path) -> dict[str, str]:
-    """runsapi/_sync/'s generated files as they should be, by name."""
+def expected(root: Path) -> dict[Path, str]:
+    """The generated sync files as they should be, by path relative to `root`."""
     files = {}
-    for source in sorted((root / SOURCE).glob("*.py")):
-        if source.name in HAND_WRITTEN:
-            continue
-        text = source.read_text(encoding="utf-8")
-        files[source.name] = header(SOURCE / source.name) + unasync_text(text)
+    for source_dir, target_dir in PAIRS:
+        for source in sorted((root / source_dir).glob("*.py")):
+            if source.name not in HAND_WRITTEN:
+                text = unasync_text(source.read_text(encoding="utf-8"))
+                files[target_dir / source.name] = header(source_dir / source.name) + text
     return files
 
 
-def present(root: Path) -> dict[str, str]:
+def present(root: Path) -> dict[Path, str]:
     return {
-        path.name: path.read_text(encoding="utf-8")
-        for path in sorted((root / TARGET).glob("*.py"))
+        path.relative_to(root): path.read_text(encoding="utf-8")
+        for _, target_dir in PAIRS
+        for path in sorted((root / target_dir).glob("*.py"))
         if path.name not in HAND_WRITTEN
     }
 
 
 def write(root: Path) -> int:
-    """Rewrite runsapi/_sync/ (its generated files); returns how many changed."""
+    """Rewrite the generated sync files; returns how many changed or went away."""
     fresh, current = expected(root), present(root)
     for name in current.keys() - fresh.keys():
-        (root / TARGET / name).unlink()
+        (root / name).unlink()
     changed = 0
     for name, text in fresh.items():
         if current.get(name) != text:
-            target = root / TARGET / name
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_suffix(".py.partial")
             partial.write_text(text, encoding="utf-8")
             partial.replace(target)
@@ -130,17 +136,17 @@ def stale(root: Path) -> list[str]:
         if old == new:
             continue
         if old is None:
-            problems.append(f"missing: {TARGET / name}\n")
+            problems.append(f"missing: {name}\n")
         elif new is None:
-            problems.append(f"stale (no source): {TARGET / name}\n")
+            problems.append(f"stale (no source): {name}\n")
         else:
             problems.append(
                 "".join(
                     difflib.unified_diff(
                         old.splitlines(keepends=True),
                         new.splitlines(keepends=True),
-                        f"committed/{TARGET / name}",
-                        f"fresh/{TARGET / name}",
+                        f"committed/{name}",
+                        f"fresh/{name}",
                     )
                 )
             )
@@ -149,17 +155,17 @@ def stale(root: Path) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail when runsapi/_sync/ is stale")
+    parser.add_argument("--check", action="store_true", help="fail when a sync twin is stale")
     args = parser.parse_args()
     if args.check:
         problems = stale(ROOT)
         if problems:
             sys.stdout.writelines(problems)
-            print(f"\n{TARGET}/ is stale: run `python scripts/unasync.py` and commit the result.")
+            print("\nthe sync twins are stale: run `python scripts/unasync.py` and commit them.")
             return 1
-        print(f"{TARGET}/ is up to date.")
+        print("the sync twins are up to date.")
         return 0
-    print(f"{TARGET}/: {write(ROOT)} files rewritten")
+    print(f"sync twins: {write(ROOT)} files rewritten")
     return 0
 
 

@@ -625,7 +625,7 @@ class AsyncRun:
     ) -> None:
         """Save `fields` with config and summary changes: one atomic merge on the server
         when it offers one, else the changes replayed onto a fresh read, then written."""
-        if self._session.features.enabled(MERGE_RUN_CHANGES):
+        if await self._session.features.enabled(MERGE_RUN_CHANGES):
             result = await self._session.gql.merge_run_changes(
                 id=self.storage_id,
                 **fields,

@@ -401,7 +401,7 @@ class Api:
         order: str | None = DEFAULT_ORDER,
         per_page: int = GROWING_PER_PAGE,
         include_sweeps: bool = False,
-        lazy: bool = True,
+        lazy: bool = _backend.LOADS_ON_ACCESS,
         *,
         limit: int | None = None,
         cursor: str | None = None,

@@ -1,0 +1,1 @@
+"""The behaviour suite, written once in async; tests/behaviour/_sync is its sync twin."""
