@@ -351,6 +351,14 @@ class AsyncRun:
     def project_internal_id(self) -> int:
         return self._data.project_id
 
+    @property
+    def raw_model(self) -> LightRun | FullRun:
+        """The run as the server sent it: the generated pydantic model of the fragment it
+        was loaded with (`FullRunFragment` once full data is loaded, else
+        `LightRunFragment`), typed, for fields added to queries/ that `Run` does not
+        surface yet (see "When the schema changes" in README.md)."""
+        return self._full if self._full is not None else self._data
+
     # -- full fields (loaded on first use) --------------------------------------------
 
     def _full_data(self) -> FullRun:

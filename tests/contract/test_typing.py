@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_typed_usage_example_passes_mypy_strict() -> None:
+@pytest.mark.parametrize("example", ["usage.py", "async_usage.py"])
+def test_typed_usage_example_passes_mypy_strict(example: str) -> None:
     result = subprocess.run(
         [
             sys.executable,
@@ -17,7 +20,7 @@ def test_typed_usage_example_passes_mypy_strict() -> None:
             "mypy",
             "--strict",
             "--no-incremental",
-            str(ROOT / "tests" / "typing" / "usage.py"),
+            str(ROOT / "tests" / "typing" / example),
         ],
         capture_output=True,
         text=True,
