@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
+
+from typing_extensions import TypeVar
 
 from runsapi._json import as_stored
 from runsapi._shared.changes import DELETED, Change, apply_changes
 
-_Saved = TypeVar("_Saved")
+_Saved = TypeVar("_Saved", default=None)
+"""What saving returns: None in the sync layer (`Summary` alone), an awaitable in the async one."""
 
 
 class TrackedDict(dict[str, Any]):

@@ -88,7 +88,7 @@ def script(api: Api) -> None:
 def collections_and_errors(api: Api, runs: Runs) -> None:
     first = runs[0]
     assert_type(first.config, TrackedDict)
-    assert_type(first.summary, Summary[None])
+    assert_type(first.summary, Summary)
     assert_type({**first.config, **first.summary}, dict[str, Any])  # both are dicts
     assert_type(first.config.pop("lr", None), Any)
     assert_type(first.json_config, str)
