@@ -23,7 +23,7 @@ MERGE_RUN_CHANGES = "MERGE_RUN_CHANGES"
 
 
 class AsyncServerFeatures:
-    """The enabled features of one server: asked once, then cached (thread-safe)."""
+    """The enabled features of one server: asked once, then cached (safe to share)."""
 
     def __init__(self, gql: AsyncGraphQLClient) -> None:
         self._gql = gql

@@ -50,7 +50,7 @@ class _Closable(Protocol):
 
 class AsyncBackgroundListings:
     """The listings of one Api that have fetched pages in the background, so that
-    `Api.close()` can stop them. Held weakly: a listing no one holds is forgotten."""
+    `AsyncApi.aclose()` can stop them. Held weakly: a listing no one holds is forgotten."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -73,9 +73,10 @@ class AsyncPaginator(Generic[T]):
     slices load what they need), or take `len()` (the server's count when it has one).
 
     `cursor` resumes a listing later; items repeated by a later page are skipped; a
-    cursor that does not advance raises PaginationError. Thread-safe. Listings that
-    fetch ahead in the background stop doing so on `close()` (or at the end of a `with`
-    block); what they loaded stays readable, and further pages load on demand.
+    cursor that does not advance raises PaginationError. Thread-safe (the sync twin) and
+    task-safe. Listings that fetch ahead in the background stop doing so on `aclose()`
+    (or at the end of an `async with` block); what they loaded stays readable, and
+    further pages load on demand.
     """
 
     def __init__(

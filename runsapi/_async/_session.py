@@ -32,7 +32,7 @@ class AsyncSession:
     listings: AsyncBackgroundListings = field(
         default_factory=AsyncBackgroundListings, compare=False
     )
-    """Listings fetching pages in the background, stopped by `Api.close()` (shared too)."""
+    """Listings fetching pages in the background, stopped by `AsyncApi.aclose()` (shared too)."""
 
     @classmethod
     def connect(

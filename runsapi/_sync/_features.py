@@ -24,7 +24,7 @@ MERGE_RUN_CHANGES = "MERGE_RUN_CHANGES"
 
 
 class ServerFeatures:
-    """The enabled features of one server: asked once, then cached (thread-safe)."""
+    """The enabled features of one server: asked once, then cached (safe to share)."""
 
     def __init__(self, gql: GraphQLClient) -> None:
         self._gql = gql

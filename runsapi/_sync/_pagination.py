@@ -74,9 +74,10 @@ class Paginator(Generic[T]):
     slices load what they need), or take `len()` (the server's count when it has one).
 
     `cursor` resumes a listing later; items repeated by a later page are skipped; a
-    cursor that does not advance raises PaginationError. Thread-safe. Listings that
-    fetch ahead in the background stop doing so on `close()` (or at the end of a `with`
-    block); what they loaded stays readable, and further pages load on demand.
+    cursor that does not advance raises PaginationError. Thread-safe (the sync twin) and
+    task-safe. Listings that fetch ahead in the background stop doing so on `close()`
+    (or at the end of an `with` block); what they loaded stays readable, and
+    further pages load on demand.
     """
 
     def __init__(

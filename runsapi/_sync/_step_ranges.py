@@ -57,7 +57,7 @@ class StepRanges:
 
     `read(start, end)` returns the rows of steps [start, end), at most `page_size` of them
     (sampled by the server when there are more); it runs in the background, named
-    `thread_name`. `row_bound` is an upper bound on the rows of the whole scan, or None.
+    `job_name`. `row_bound` is an upper bound on the rows of the whole scan, or None.
     """
 
     def __init__(
@@ -69,13 +69,13 @@ class StepRanges:
         start: int,
         stop: int,
         row_bound: int | None,
-        thread_name: str,
+        job_name: str,
     ) -> None:
         self._read = read
         self._page_size = page_size
         self._max_workers = max_workers
         self._stop = stop
-        self._thread_name = thread_name
+        self._job_name = job_name
         self.next_step = start
         """The first step whose rows have not been handed out."""
         self.pages_fetched = 0
@@ -209,7 +209,7 @@ class StepRanges:
 
     def _start(self, piece: _Range) -> None:
         read, start, end = self._read, piece.start, piece.end
-        piece.rows = _backend.Background.start(lambda: read(start, end), name=self._thread_name)
+        piece.rows = _backend.Background.start(lambda: read(start, end), name=self._job_name)
         piece.era = self._failures_raised
         self._running = [job for job in self._running if not job.done()]
         self._running.append(piece.rows)

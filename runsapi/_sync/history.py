@@ -272,7 +272,7 @@ class HistoryScan(Iterator[Row]):
                 start=self._start,
                 stop=stop,
                 row_bound=row_bound,
-                thread_name=f"runsapi-scan-{self._run.run_id}",
+                job_name=f"runsapi-scan-{self._run.run_id}",
             )
             self._bar = open_progress(
                 max(stop - self._start, 0),
