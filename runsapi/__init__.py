@@ -59,6 +59,7 @@ from runsapi._exceptions import (
     UnsafePathError,
     UsageError,
 )
+from runsapi._export import ExportSummary, export
 from runsapi._filter_builder import (
     DisplayNameField,
     F,
@@ -144,6 +145,7 @@ __all__ = [
     "CommError",
     "DisplayNameField",
     "DownloadHistoryResult",
+    "ExportSummary",
     "F",
     "Field",
     "File",
@@ -211,4 +213,5 @@ __all__ = [
     "ValueField",
     "Viewer",
     "__version__",
+    "export",
 ]

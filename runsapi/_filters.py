@@ -22,7 +22,8 @@ from runsapi._exceptions import InvalidFilterError, InvalidOrderError
 # Root fields of a runs filter. W&B documents createdAt, displayName, duration, group, host,
 # jobType, name, state, tags and username in the `Api.runs` docstring (wandb/wandb#9406);
 # the same docstring's examples use display_name, the official client's `Sweep` lists its
-# runs with {"$and": [{"sweep": <id>}]}, and the server honours heartbeatAt like createdAt.
+# runs with {"$and": [{"sweep": <id>}]}, and the server honours heartbeatAt and updatedAt
+# like createdAt.
 FILTER_FIELDS = frozenset(
     {
         "createdAt",
@@ -37,6 +38,7 @@ FILTER_FIELDS = frozenset(
         "state",
         "sweep",
         "tags",
+        "updatedAt",
         "username",
     }
 )

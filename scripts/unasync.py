@@ -5,9 +5,10 @@
 
 runsapi's facade is written once, in async (runsapi/_async/); the sync twin is this
 script's output, as httpcore does it. The behaviour tests are written the same way
-(tests/behaviour/_async/ -> tests/behaviour/_sync/), so both layers pass one suite. The rewriting is textual and small: `async def`,
-`await`, `async for`/`async with`, the async dunders and `Async`-prefixed names lose
-their async part, and `runsapi._async` becomes `runsapi._sync`. What really differs
+(tests/behaviour/_async/ -> tests/behaviour/_sync/), so both layers pass one suite.
+The rewriting is textual and small: `async def`, `await`, `async for`/`async with`,
+the async dunders and `Async`-prefixed names lose their async part, and
+`runsapi._async` becomes `runsapi._sync`. What really differs
 between the two (sleeping, locks, running work concurrently) lives in `_backend.py`,
 written by hand on each side and never rewritten.
 

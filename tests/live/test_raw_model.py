@@ -3,8 +3,9 @@ queries/ select and `Run` does not surface (README: "When the schema changes")."
 
 from __future__ import annotations
 
-from runsapi._sync.api import Api
 from runsapi_generated.fragments import FullRunFragment, LightRunFragment
+
+from runsapi._sync.api import Api
 from tests.live.conftest import PROJECT
 
 
