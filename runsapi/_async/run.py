@@ -74,7 +74,7 @@ SETTABLE_STATES = frozenset({"pending", "failed", "finished", "crashed", "killed
 class _CreatesRuns(Protocol):
     """What `Run.create` needs of an `Api` (typed without importing it: api.py imports this)."""
 
-    def create_run(
+    async def create_run(
         self,
         run_id: str | None = None,
         project: str | None = None,
@@ -222,7 +222,7 @@ class AsyncRun:
         return record
 
     @classmethod
-    def create(
+    async def create(
         cls,
         api: _CreatesRuns,
         run_id: str | None = None,
@@ -231,7 +231,7 @@ class AsyncRun:
         state: Literal["running", "pending"] = "running",
     ) -> AsyncRun:
         """Create a run; the same as `api.create_run(...)`, as in the official client."""
-        return api.create_run(run_id, project, entity, state=state)
+        return await api.create_run(run_id, project, entity, state=state)
 
     # -- identity ---------------------------------------------------------------------
 

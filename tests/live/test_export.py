@@ -14,9 +14,9 @@ import pytest
 
 from runsapi import InvalidFilterError, UsageError
 from runsapi import _export_tables as tables
+from runsapi._export import ExportSummary, export
 from runsapi._sync.api import Api
 from runsapi._sync.run import Run
-from runsapi._export import ExportSummary, export
 from runsapi.server import LocalServer, SeedSpec
 from runsapi.server._time import now
 from tests.live.conftest import log_history

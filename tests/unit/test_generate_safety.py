@@ -24,7 +24,7 @@ FRAGMENTS = Path("queries/fragments.graphql")
 RUN_DISPLAY_NAME = "  projectId: Int!\n  displayName: String\n"
 needs_codegen = pytest.mark.skipif(
     find_spec("ariadne_codegen") is None,
-    reason='runs the generator: needs the codegen extra (CI stage 4 installs it and runs these)',
+    reason="runs the generator: needs the codegen extra (CI stage 4 installs it and runs these)",
 )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
-from runsapi import AsyncApi
+from runsapi import AsyncApi, AsyncRun
 from runsapi.server import LocalServer
-from tests.behaviour.conftest import FAST_RETRIES
+from tests.behaviour.conftest import FAST_RETRIES, SCRATCH, log_history
 from tests.support.counting import CountingTransport
 
 
@@ -27,3 +28,19 @@ async def api(server: LocalServer, transport: CountingTransport) -> AsyncIterato
         transport=transport,
     ) as client:
         yield client
+    server.clear_faults()
+
+
+@pytest.fixture
+async def scratch_run(api: AsyncApi) -> AsyncRun:
+    """A new run of this test's own in SCRATCH (running, empty)."""
+    return await api.create_run(project=SCRATCH)
+
+
+async def run_with_history(
+    api: AsyncApi, server: LocalServer, rows: list[dict[str, Any]]
+) -> AsyncRun:
+    """A new run in SCRATCH that logged `rows`, loaded again so that it counts them."""
+    created = await api.create_run(project=SCRATCH)
+    log_history(server, created.id, rows)
+    return await api.run(created.path_str)

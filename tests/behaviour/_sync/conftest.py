@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from runsapi import Api
+from runsapi import Api, Run
 from runsapi.server import LocalServer
-from tests.behaviour.conftest import FAST_RETRIES
+from tests.behaviour.conftest import FAST_RETRIES, SCRATCH, log_history
 from tests.support.counting import CountingTransport
 
 
@@ -28,3 +29,19 @@ def api(server: LocalServer, transport: CountingTransport) -> Iterator[Api]:
         transport=transport,
     ) as client:
         yield client
+    server.clear_faults()
+
+
+@pytest.fixture
+def scratch_run(api: Api) -> Run:
+    """A new run of this test's own in SCRATCH (running, empty)."""
+    return api.create_run(project=SCRATCH)
+
+
+def run_with_history(
+    api: Api, server: LocalServer, rows: list[dict[str, Any]]
+) -> Run:
+    """A new run in SCRATCH that logged `rows`, loaded again so that it counts them."""
+    created = api.create_run(project=SCRATCH)
+    log_history(server, created.id, rows)
+    return api.run(created.path_str)
