@@ -9,7 +9,10 @@
 - only the two `_gql` modules (runsapi._async._gql and its sync twin) import the generated
   client, and `import runsapi` does not;
 - the transport modules know nothing of GraphQL operations, runs or the server;
-- no client module imports the server, and importing runsapi needs none of its packages.
+- no client module imports the server, and importing runsapi needs none of its packages;
+  the modules that start servers are not the client: the `runsapi` command and
+  runsapi.testing (the test helpers and pytest plugin for users' test suites), which no
+  client module imports.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ MUTUAL = {
     for importer, imported in (("artifacts", "run"), ("run", "sweeps"))
 }
 GQL_MODULES = {"runsapi._async._gql", "runsapi._sync._gql"}
+# Modules that start servers, and so import the server: the `runsapi` command (serve,
+# seed, demo) and the test helpers (runsapi.testing and its submodules).
+SERVER_STARTERS = ("runsapi.__main__", "runsapi.testing")
 
 
 def _module_name(path: Path) -> str:
@@ -163,14 +169,26 @@ def test_cycle_finder_finds_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
-def test_no_client_module_imports_the_server() -> None:
-    # Only the `runsapi` command, whose serve/seed/demo commands are the server's.
+def _starts_servers(module: str) -> bool:
+    return any(module == name or module.startswith(f"{name}.") for name in SERVER_STARTERS)
+
+
+def _client_imports_of(package: str) -> dict[str, list[str]]:
+    """The client modules (not SERVER_STARTERS) that import `package` or its modules."""
     importers = {
-        name: sorted(target for target in targets if target.startswith("runsapi.server"))
+        name: sorted(t for t in targets if t == package or t.startswith(f"{package}."))
         for name, targets in import_graph().items()
-        if name != "runsapi.__main__"
+        if not _starts_servers(name)
     }
-    assert not {name: found for name, found in importers.items() if found}
+    return {name: found for name, found in importers.items() if found}
+
+
+def test_no_client_module_imports_the_server() -> None:
+    assert not _client_imports_of("runsapi.server")
+
+
+def test_no_client_module_imports_the_test_helpers() -> None:
+    assert not _client_imports_of("runsapi.testing")
 
 
 def test_importing_runsapi_leaves_the_generated_client_unloaded() -> None:
