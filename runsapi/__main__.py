@@ -1,6 +1,8 @@
-"""The `runsapi` command: `serve` and `seed` a local server database, or run the `demo`.
+"""The `runsapi` command: `serve` and `seed` a local server database, run the `demo`, or
+`export` a project to parquet datasets.
 
-Every command needs the server extra: pip install "runsapi[server]".
+`serve`, `seed` and `demo` need the server extra (pip install "runsapi[server]"); `export`
+needs pyarrow (pip install "runsapi[arrow]").
 """
 
 from __future__ import annotations
@@ -22,6 +24,18 @@ def _milliseconds(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(
             f"takes a number of milliseconds, 0 or more (0: no delay); got {text!r}"
+        )
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"takes a number of seconds, 0 or more (0: never); got {text!r}"
         )
     return value
 
@@ -62,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
         " server, e.g. 50 for a cloud API from a laptop; held answers overlap"
         " (default: %(default)s, none)",
     )
+    serve.add_argument(
+        "--heartbeat-timeout",
+        type=_seconds,
+        default=300,
+        metavar="S",
+        help="store a run as crashed when the process logging it (the wandb SDK) has been"
+        " silent for S seconds, as when it was killed; 0: never (default: %(default)s)",
+    )
 
     seed = command("seed", "Add a generated project to a database.")
     seed.add_argument("--db", required=True, help="SQLite database file (created if missing)")
@@ -100,6 +122,24 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--steps", type=int, default=500, help="history steps per run (default: %(default)s)"
     )
+
+    export = command("export", "Export a project to parquet datasets, incrementally.")
+    export.add_argument("path", help="entity/project, or project in the default entity")
+    export.add_argument("--to", required=True, help="the export directory")
+    export.add_argument("--filters", help="a MongoDB-style runs filter, as JSON")
+    export.add_argument("--keys", help="history keys to export, comma-separated (default: all)")
+    export.add_argument("--no-history", action="store_true", help="skip history/")
+    export.add_argument("--no-files", action="store_true", help="skip files/")
+    export.add_argument("--no-artifacts", action="store_true", help="skip artifacts/")
+    export.add_argument(
+        "--rows-per-file",
+        type=int,
+        default=250_000,
+        help="most history rows per parquet file (default: %(default)s)",
+    )
+    export.add_argument(
+        "--max-workers", type=int, default=4, help="runs exported at once (default: %(default)s)"
+    )
     return parser
 
 
@@ -112,6 +152,9 @@ def main(argv: list[str] | None = None) -> None:
     """
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "export":
+        _export(parser, args)
+        return
     try:
         from runsapi.server import _cli  # noqa: PLC0415 (the server extra is optional)
     except ModuleNotFoundError as error:
@@ -123,6 +166,19 @@ def main(argv: list[str] | None = None) -> None:
             ' pip install "runsapi[server]"\n',
         )
     getattr(_cli, args.command)(args)
+
+
+def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """`runsapi export`: print the summary; a usage error exits 2, a failed request 1."""
+    from runsapi._exceptions import RunsApiError, UsageError  # noqa: PLC0415
+    from runsapi._export import run_command  # noqa: PLC0415
+
+    try:
+        print(run_command(args))
+    except UsageError as error:
+        parser.exit(2, f"runsapi export: {error}\n")
+    except RunsApiError as error:
+        parser.exit(1, f"runsapi export failed: {error}\n")
 
 
 if __name__ == "__main__":

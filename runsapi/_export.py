@@ -356,19 +356,6 @@ class _State:
         partial.replace(root / STATE_FILE)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The `runsapi export` command's arguments."""
-    parser.add_argument("path", help="entity/project, or project in the default entity")
-    parser.add_argument("--to", required=True, help="the export directory")
-    parser.add_argument("--filters", help="a MongoDB-style runs filter, as JSON")
-    parser.add_argument("--keys", help="history keys to export, comma-separated (default all)")
-    parser.add_argument("--no-history", action="store_true", help="skip history/")
-    parser.add_argument("--no-files", action="store_true", help="skip files/")
-    parser.add_argument("--no-artifacts", action="store_true", help="skip artifacts/")
-    parser.add_argument("--rows-per-file", type=int, default=250_000)
-    parser.add_argument("--max-workers", type=int, default=4, help="runs exported at once")
-
-
 def run_command(args: argparse.Namespace) -> ExportSummary:
     """`runsapi export`, from parsed arguments."""
     try:

@@ -7,6 +7,9 @@ Routes:
   (GraphQL errors travel in `errors`, a stop at the request's time budget among them).
 - `GET|PUT /files/{entity}/{project}/{run}/{name}`: a run file's bytes (PUT needs the
   file to exist first, through `createRunFiles`); 401 without a key, 404 if not visible.
+- `PUT /_storage/files/{file row}?expires=…&signature=…`: a run file's bytes, through the
+  signed `uploadUrl` that `createRunFiles` hands out (the official client sends no key
+  with it); 404 once the file is deleted.
 - `POST /files/{entity}/{project}/{run}/file_stream`: W&B's run stream, history, system
   metrics, summary, console output and completion of a run (_file_stream_route.py).
 - `GET|PUT /_storage/artifacts/{hex md5}?[artifact=<row>&]expires=…&signature=…`: an
@@ -33,6 +36,7 @@ Starlette answers for a server bug, outside the middleware, is counted but not h
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import logging
@@ -59,6 +63,7 @@ from runsapi.server._bodies import read_body
 from runsapi.server._budget import sql_time_budget, stopped_by_budget
 from runsapi.server._constants import (
     ADMIN_PATH,
+    DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
     FILES_PATH,
     GRAPHQL_PATH,
     MAX_REQUEST_BYTES,
@@ -81,6 +86,7 @@ from runsapi.server._http import (
 )
 from runsapi.server._jsontext import loads_value, response_json
 from runsapi.server._limits import check_limits
+from runsapi.server._liveness import heartbeat_timeout, watch_heartbeats
 from runsapi.server._schema import executable_schema
 from runsapi.server._stats import RequestCounter, operation_name
 from runsapi.server._storage_routes import storage_routes
@@ -347,10 +353,15 @@ def create_app(
     faults: bool = False,
     features: Iterable[str] = SERVER_FEATURES,
     latency_ms: float = 0,
+    heartbeat_timeout_seconds: float | None = DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
 ) -> Starlette:
     """The server's ASGI app over the SQLite database at `db_path` (created if missing),
     with the optional `features` enabled (all of SERVER_FEATURES by default), holding
-    every answer `latency_ms` milliseconds (ValueError unless a number, 0 or more)."""
+    every answer `latency_ms` milliseconds (ValueError unless a number, 0 or more).
+
+    While the app runs (its lifespan), a streaming run silent for longer than
+    `heartbeat_timeout_seconds` is stored as crashed (_liveness.py); None: never."""
+    timeout = heartbeat_timeout(heartbeat_timeout_seconds)
     enabled = frozenset(features)
     if not enabled <= SERVER_FEATURES:
         raise ValueError(f"unknown server features {sorted(enabled - SERVER_FEATURES)}")
@@ -364,8 +375,19 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        state.store.close()
+        stopping = asyncio.Event()
+        watcher = (
+            None
+            if timeout is None
+            else asyncio.create_task(watch_heartbeats(state.store, timeout, stopping))
+        )
+        try:
+            yield
+        finally:
+            stopping.set()
+            if watcher is not None:
+                await watcher
+            state.store.close()
 
     app = Starlette(
         routes=_routes(state), lifespan=lifespan, middleware=[Middleware(WireMiddleware, wire=wire)]

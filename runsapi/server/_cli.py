@@ -25,7 +25,12 @@ from runsapi.server._store import Store
 
 
 def serve(args: argparse.Namespace) -> None:
-    app = create_app(args.db, faults=args.enable_faults, latency_ms=args.latency_ms)
+    app = create_app(
+        args.db,
+        faults=args.enable_faults,
+        latency_ms=args.latency_ms,
+        heartbeat_timeout_seconds=args.heartbeat_timeout or None,
+    )
     with app.state.runsapi.store.write() as conn:
         key = ensure_user(conn, DEFAULT_USERNAME, api_key=args.api_key)
     print(
@@ -33,6 +38,11 @@ def serve(args: argparse.Namespace) -> None:
         f"\nuser {DEFAULT_USERNAME} is the server's admin: it may list and create users and"
         " manage every team"
         + (f"\nevery answer is held {args.latency_ms:g} ms" if args.latency_ms else "")
+        + (
+            f"\na run whose process is silent for {args.heartbeat_timeout:g} s is stored as crashed"
+            if args.heartbeat_timeout
+            else "\nruns are never found crashed (--heartbeat-timeout 0)"
+        )
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 

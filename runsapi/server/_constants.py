@@ -58,6 +58,14 @@ STARTUP_TIMEOUT = 20.0
 STARTUP_POLL_INTERVAL = 0.01
 GRACEFUL_SHUTDOWN_TIMEOUT = 1.0
 
+# Crashed runs (_liveness.py): a streaming run whose heartbeat is older than this many
+# seconds crashes (the SDK heartbeats every 30 s when idle); the app checks a fraction of
+# the timeout apart, within these bounds.
+DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 300.0
+HEARTBEAT_CHECKS_PER_TIMEOUT = 4
+MIN_HEARTBEAT_CHECK_SECONDS = 0.05
+MAX_HEARTBEAT_CHECK_SECONDS = 30.0
+
 # Fault injection: how long "hang" sleeps unless told otherwise.
 DEFAULT_HANG_SECONDS = 30.0
 FAULT_MESSAGE = "fault injected by the runsapi local server"

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from runsapi import Api, ArtifactDraft, F, InvalidFilterError, NotFoundError, Run
 
+# The demo's first step: a training run the official SDK logs, in this project of the
+# viewer's entity (apart from the seeded project the later steps explore).
+TRAINING_PROJECT = "sdk-training"
+TRAINING_STEPS = 300
+TRAINING_SCRIPT = Path(__file__).with_name("_demo_training.py")
+# Long enough for a slow machine to start Python, wandb and its wandb-core service.
+TRAINING_TIMEOUT_SECONDS = 180.0
+
 
 def run_demo(base_url: str, api_key: str, project: str, say: Callable[[str], None] = print) -> None:
-    """List, filter, sort, read, sample, scan and update runs of `project`, explaining each step."""
+    """Log a training run with the official SDK when it is installed, then list, filter,
+    sort, read, sample, scan and update runs of `project`, explaining each step."""
     with Api({"base_url": base_url}, api_key=api_key) as api:
         viewer = api.viewer
         say(f"Connected to {base_url} as {viewer.username} (default entity {viewer.entity})")
+        _training_demo(api, base_url, api_key, f"{viewer.entity}/{TRAINING_PROJECT}", say)
 
         runs = api.runs(
             project, filters=F.state.is_in(["finished", "crashed"]), order="-created_at"
@@ -70,6 +85,84 @@ def run_demo(base_url: str, api_key: str, project: str, say: Callable[[str], Non
             api.run(f"{project}/no-such-run")
         except NotFoundError as error:
             say(f"A missing run is a typed error: {error}")
+
+
+def sdk_installed() -> bool:
+    """Whether the official `wandb` SDK can be imported (in this Python)."""
+    return importlib.util.find_spec("wandb") is not None
+
+
+def _training_environment(base_url: str, api_key: str, scratch: Path) -> dict[str, str]:
+    """The training process's environment: this one without its WANDB_* settings (a
+    user's mode, entity or server must not redirect the demo), pointed at `base_url`,
+    quiet, offline but for it, its files kept in `scratch`."""
+    kept = {name: value for name, value in os.environ.items() if not name.startswith("WANDB_")}
+    return {
+        **kept,
+        "WANDB_BASE_URL": base_url,
+        "WANDB_API_KEY": api_key,
+        "WANDB_MODE": "online",
+        "WANDB_DIR": str(scratch),
+        "WANDB_CONFIG_DIR": str(scratch / "config"),
+        "WANDB_CACHE_DIR": str(scratch / "cache"),
+        "WANDB_DATA_DIR": str(scratch / "data"),
+        "WANDB_ARTIFACT_DIR": str(scratch / "artifacts"),
+        "WANDB_SILENT": "true",
+        "WANDB_CONSOLE": "off",
+        "WANDB_X_DISABLE_STATS": "true",
+        "WANDB_ERROR_REPORTING": "false",  # no crash reports to W&B's Sentry
+        "WANDB_DISABLE_GIT": "true",
+    }
+
+
+def _training_demo(
+    api: Api, base_url: str, api_key: str, project: str, say: Callable[[str], None]
+) -> None:
+    """Run _demo_training.py (the official SDK's `wandb.init` -> `log` -> `log_artifact`
+    -> `finish`) in a process of its own, then read its run back with runsapi."""
+    if not sdk_installed():
+        say(
+            "\nThe official wandb SDK is not installed, so no training run is logged: the"
+            " demo uses the seeded data (pip install wandb to see a training script log"
+            " to this server first)"
+        )
+        return
+    entity, _, project_name = project.partition("/")
+    run_id = f"train-{int(time.time() * 1000) % 10**9:09d}"
+    say(f"\nTraining with the official wandb SDK: {TRAINING_STEPS} steps into {project}")
+    with tempfile.TemporaryDirectory(prefix="runsapi-demo-sdk-") as scratch:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(TRAINING_SCRIPT),
+                entity,
+                project_name,
+                run_id,
+                str(TRAINING_STEPS),
+            ],
+            env=_training_environment(base_url, api_key, Path(scratch)),
+            capture_output=True,
+            text=True,
+            timeout=TRAINING_TIMEOUT_SECONDS,
+            check=False,
+        )
+        elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        tail = "\n  ".join(done.stderr.strip().splitlines()[-5:])
+        say(f"  the training script failed (exit code {done.returncode}):\n  {tail}")
+        return
+    run = api.run(f"{project}/{run_id}")
+    say(
+        f"  wandb.init -> log x{TRAINING_STEPS} -> log_artifact -> finish took {elapsed:.1f} s;"
+        f" runsapi reads back run {run.id} ({run.name!r}): state {run.state},"
+        f" {run.history_line_count} history rows, config lr={run.config['lr']},"
+        f" summary best_loss={run.summary['best_loss']:.4f}"
+    )
+    losses = [row["loss"] for row in run.scan_history(keys=["loss"])]
+    say(f"  its loss curve, every step: {losses[0]:.3f} -> {losses[-1]:.3f} ({len(losses)} rows)")
+    say(f"  files the SDK uploaded: {sorted(file.name for file in run.files())}")
+    say(f"  artifacts it logged: {[artifact.name for artifact in run.logged_artifacts()]}")
 
 
 def _sweep_demo(api: Api, project: str, say: Callable[[str], None]) -> None:

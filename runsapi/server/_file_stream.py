@@ -8,11 +8,17 @@ changes in a run, in one transaction.
 - `wandb-summary.json`: the last line is the whole summary, replacing the stored one.
 - `output.log`: console lines at their line index; a line sent again replaces the stored
   one (terminal progress bars rewrite theirs); the run file `output.log` holds them.
+- `wandb-events.jsonl` rows also update the run's `systemMetrics`: the latest value of
+  each key.
 - `uploaded`: accepted; as with `markRunFilesUploaded`, nothing here waits for uploads.
 - `preempting`: a running run becomes "preempting". `complete`: the run becomes
   "finished" (exit code 0 or none) or "failed", unless it was stopped ("killed" stays).
-Every POST is a heartbeat. The answer is `{"stopped": bool}`: whether the run was asked
-to stop (`stopRun`), which is what wandb-core reads of it.
+Every POST is a heartbeat, and one that does not complete the run says its process is
+alive: a pending, finished, failed, crashed or preempted run is running again (resumed,
+or found crashed while its process was only slow), and the run is watched until it
+completes: once its heartbeat is older than the server's timeout, it crashes
+(_liveness.py). The answer is `{"stopped": bool}`: whether the run was asked to stop
+(`stopRun`), which is what wandb-core reads of it.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from runsapi._shared.file_stream import (
 )
 from runsapi.server import _files, _history, _runs
 from runsapi.server._accounts import Viewer
-from runsapi.server._jsontext import loads_value
+from runsapi.server._jsontext import dumps, loads_value
 from runsapi.server._store import Store
 from runsapi.server._time import now
 
@@ -39,6 +45,8 @@ from runsapi.server._time import now
 class Chunk:
     offset: int
     lines: list[str]
+    # History and events lines as JSON objects, parsed before the write transaction.
+    rows: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,12 +80,13 @@ def _chunk(name: str, value: Any) -> Chunk:
     offset = value.get("offset", 0)
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise ValueError(f"file_stream {name} offset must be a non-negative integer")
-    return Chunk(offset, _strings(value.get("content", []), f"{name} content"))
+    lines = _strings(value.get("content", []), f"{name} content")
+    return Chunk(offset, lines, _rows(name, lines) if name in _ROW_FILES else None)
 
 
 def parse_body(payload: Any) -> StreamBody:
-    """The body of a POST; ValueError naming what is wrong. Keys it does not know (the
-    `dropped` of older clients) are ignored."""
+    """The body of a POST, its history and events lines parsed; ValueError naming what is
+    wrong. Keys it does not know (the `dropped` of older clients) are ignored."""
     if not isinstance(payload, dict):
         raise ValueError("a file_stream body must be a JSON object")
     files = payload.get("files") or {}
@@ -95,14 +104,17 @@ def parse_body(payload: Any) -> StreamBody:
     )
 
 
-def _unsent(name: str, chunk: Chunk, stored: int) -> list[str]:
-    """The lines of `chunk` past the `stored` ones (a chunk sent again repeats some)."""
+def _unsent(name: str, chunk: Chunk, stored: int) -> list[dict[str, Any]]:
+    """The rows of `chunk` past the `stored` ones (a chunk sent again repeats some)."""
     if chunk.offset > stored:
         raise ValueError(
             f"{name} offset {chunk.offset} is past the {stored} lines stored:"
             f" send the lines from {stored} on"
         )
-    return chunk.lines[stored - chunk.offset :]
+    return (chunk.rows or [])[stored - chunk.offset :]
+
+
+_ROW_FILES = frozenset({HISTORY_FILE, EVENTS_FILE})
 
 
 def _rows(name: str, lines: list[str]) -> list[dict[str, Any]]:
@@ -131,14 +143,39 @@ def _write_output(store: Store, conn: sqlite3.Connection, run_id: int, chunk: Ch
     conn.execute("UPDATE runs SET log_line_count = ? WHERE id = ?", (len(lines), run_id))
 
 
+# States a run leaves for "running" when its process streams again.
+_REVIVED = frozenset({"pending", "finished", "failed", "crashed", "preempted"})
+
+
 def _next_state(current: str, body: StreamBody) -> str:
     if body.complete:
         if current == "killed":
             return current
         return "failed" if body.exit_code else "finished"
+    if current in _REVIVED:
+        current = "running"
     if body.preempting and current == "running":
         return "preempting"
     return current
+
+
+def _system_metrics(stored: str, rows: list[dict[str, Any]]) -> str | None:
+    """The run's `systemMetrics` after `rows` of system events: each key's latest value
+    (the `_wandb` marker left out); None if the rows change nothing."""
+    latest = {key: value for row in rows for key, value in row.items() if key != "_wandb"}
+    if not latest:
+        return None
+    current = loads_value(stored, what="systemMetrics")
+    return dumps({**(current if isinstance(current, dict) else {}), **latest})
+
+
+def apply_body(
+    store: Store, viewer: Viewer, where: tuple[str, str, str], data: bytes
+) -> dict[str, Any]:
+    """Parse a POST's body and apply it (`parse_body`, `apply_stream`): the work of a
+    thread, so that a large body is not parsed on the event loop."""
+    body = parse_body(loads_value(data, what="the file_stream body"))
+    return apply_stream(store, viewer, where, body)
 
 
 def apply_stream(
@@ -155,18 +192,27 @@ def apply_stream(
         run_id = run["_row"]
         if HISTORY_FILE in body.files:
             unsent = _unsent(HISTORY_FILE, body.files[HISTORY_FILE], run["historyLineCount"])
-            _history.append_history(conn, run_id, _rows(HISTORY_FILE, unsent))
+            _history.append_history(conn, run_id, unsent)
         if EVENTS_FILE in body.files:
-            unsent = _unsent(EVENTS_FILE, body.files[EVENTS_FILE], run["eventsLineCount"])
-            _history.append_events(conn, run_id, _rows(EVENTS_FILE, unsent))
+            events = _unsent(EVENTS_FILE, body.files[EVENTS_FILE], run["eventsLineCount"])
+            _history.append_events(conn, run_id, events)
+            metrics = _system_metrics(run["systemMetrics"], events)
+            if metrics is not None:
+                conn.execute("UPDATE runs SET system_metrics = ? WHERE id = ?", (metrics, run_id))
         summary = body.files.get(SUMMARY_FILE)
         if summary is not None and summary.lines:
             _runs.update_run(conn, run_id, {"summaryMetrics": summary.lines[-1]})
         state = _next_state(run["state"], body)
         stamp = now()
         conn.execute(
-            "UPDATE runs SET heartbeat_at = ?, state = ?, updated_at = ? WHERE id = ?",
-            (stamp, state, stamp if state != run["state"] else run["updatedAt"], run_id),
+            "UPDATE runs SET heartbeat_at = ?, state = ?, updated_at = ?, watched = ? WHERE id = ?",
+            (
+                stamp,
+                state,
+                stamp if state != run["state"] else run["updatedAt"],
+                int(not body.complete),
+                run_id,
+            ),
         )
         if OUTPUT_FILE in body.files:  # last: its bytes are written before the commit
             _write_output(store, conn, run_id, body.files[OUTPUT_FILE])

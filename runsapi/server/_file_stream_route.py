@@ -19,7 +19,6 @@ from runsapi.server._bodies import read_body
 from runsapi.server._constants import FILES_PATH, MAX_REQUEST_BYTES
 from runsapi.server._faults import FaultQueue
 from runsapi.server._http import error_response, faulted, json_response, too_large
-from runsapi.server._jsontext import loads_value
 from runsapi.server._store import Store
 
 
@@ -43,9 +42,8 @@ def file_stream_route(
             params = request.path_params
             where = (params["entity"], params["project"], params["run"])
             try:
-                body = _file_stream.parse_body(loads_value(data, what="the file_stream body"))
                 result = await run_in_threadpool(
-                    _file_stream.apply_stream, store, viewer, where, body
+                    _file_stream.apply_body, store, viewer, where, data
                 )
             except LookupError as exc:
                 return error_response(404, str(exc))

@@ -10,18 +10,28 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
+from runsapi.server._constants import STORAGE_PATH
 from runsapi.server._ids import decode_row_cursor, encode_id, row_page
+from runsapi.server._signing import Signer
 from runsapi.server._store import Store
 from runsapi.server._time import now
 
 FileRecord = dict[str, Any]
 
 _COLUMNS = "id, name, size_bytes, md5, mimetype, updated_at"
+# Where a run file's bytes are PUT through a URL the server signed (no API key), as the
+# official client uploads them: `{UPLOAD_PATH}/{file row id}`.
+UPLOAD_PATH = STORAGE_PATH + "/files"
 
 
 def file_url(base_url: str, entity: str, project: str, run: str, name: str) -> str:
     parts = "/".join(quote(part, safe="") for part in (entity, project, run))
     return f"{base_url}/files/{parts}/{quote(name, safe='/')}"
+
+
+def signed_upload_url(signer: Signer, base_url: str, file_id: int) -> str:
+    """A URL that takes a PUT of the file's bytes without an API key, for a while."""
+    return signer.url(base_url, "PUT", f"{UPLOAD_PATH}/{file_id}")
 
 
 def _record(row: tuple[Any, ...], url_prefix: str) -> FileRecord:
@@ -110,6 +120,16 @@ def write_file(
         "UPDATE files SET size_bytes = ?, md5 = ?, updated_at = ? WHERE id = ?",
         (len(data), md5, at or now(), file_id),
     )
+
+
+def upload(store: Store, file_id: int, data: bytes) -> bool:
+    """Store the bytes PUT to a signed upload URL; False once the file (or its run) is
+    gone."""
+    with store.write() as conn:
+        if conn.execute("SELECT 1 FROM files WHERE id = ?", (file_id,)).fetchone() is None:
+            return False
+        write_file(store, conn, file_id, data)
+    return True
 
 
 def find_file(conn: sqlite3.Connection, run_id: int, name: str) -> int | None:

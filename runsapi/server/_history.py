@@ -67,6 +67,9 @@ def append_history(conn: sqlite3.Connection, run_id: int, rows: Iterable[Mapping
     keysets: dict[Signature, int] = {}
     spans: dict[int, list[int]] = {}  # keyset -> [rows, first step, last step]
     batch: list[tuple[int, int, int, str]] = []
+    # Signatures by (keys, value types): rows of a run repeat a few shapes, and a shape's
+    # signature is its types' names, but for maps (their `_type` names them).
+    known: dict[tuple[tuple[str, ...], tuple[type, ...]], Signature] = {}
     total = 0
     for given in rows:
         step = given.get("_step")
@@ -74,9 +77,15 @@ def append_history(conn: sqlite3.Connection, run_id: int, rows: Iterable[Mapping
         if isinstance(step, bool) or not isinstance(step, int) or step <= last_step:
             raise ValueError(f"history step {step!r} must be an integer above {last_step}")
         last_step = step
-        signature = tuple(
-            (key, _type_name(value)) for key, value in row.items() if value is not None
-        )
+        kinds = tuple(map(type, row.values()))
+        shape = (tuple(row), kinds)
+        signature = known.get(shape)
+        if signature is None:
+            signature = tuple(
+                (key, _type_name(value)) for key, value in row.items() if value is not None
+            )
+            if dict not in kinds:
+                known[shape] = signature
         keyset = keysets.get(signature)
         if keyset is None:
             keyset = keysets[signature] = _keyset_id(conn, (key for key, _ in signature))

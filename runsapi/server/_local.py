@@ -16,6 +16,7 @@ from runsapi.server import _accounts
 from runsapi.server._app import AppState, create_app
 from runsapi.server._constants import (
     DEFAULT_HANG_SECONDS,
+    DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
     DEFAULT_USERNAME,
     GRACEFUL_SHUTDOWN_TIMEOUT,
     GRAPHQL_PATH,
@@ -26,6 +27,7 @@ from runsapi.server._constants import (
 )
 from runsapi.server._faults import Fault, Mode
 from runsapi.server._http import latency_seconds
+from runsapi.server._liveness import heartbeat_timeout as _checked_timeout
 from runsapi.server._seed import SeedResult, SeedSpec, seed_project
 from runsapi.server._store import Store
 
@@ -49,6 +51,11 @@ class LocalServer:
     concurrent requests overlap as they would over a network, and `state.wire` counts
     the requests, the answers' bytes and the answers held at once (`peak_held`). A value
     that is not a number of milliseconds, 0 or more, raises ValueError.
+
+    `heartbeat_timeout` (seconds): a run that streams (the official SDK's file_stream) and
+    then goes silent for longer is stored as "crashed", as when its process was killed
+    (the SDK heartbeats every 30 s when idle; `heartbeat_seconds` in its settings); None:
+    runs never crash. A test of crashes sets a small one.
     """
 
     def __init__(
@@ -60,8 +67,10 @@ class LocalServer:
         features: Iterable[str] = SERVER_FEATURES,
         port: int = 0,
         latency_ms: float = 0,
+        heartbeat_timeout: float | None = DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
     ) -> None:
         latency_seconds(latency_ms)
+        self._heartbeat_timeout = _checked_timeout(heartbeat_timeout)
         self._latency_ms = latency_ms
         self._db_path = None if db_path is None else Path(db_path)
         self._seed = seed
@@ -134,6 +143,7 @@ class LocalServer:
             faults=self._faults,
             features=self._features,
             latency_ms=self._latency_ms,
+            heartbeat_timeout_seconds=self._heartbeat_timeout,
         )
         self._state = app.state.runsapi
         with self.store.write() as conn:

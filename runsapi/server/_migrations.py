@@ -335,6 +335,12 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (run_id, part)
     );
     """,
+    # Runs whose process streams to them (file_stream): `watched` until they complete, so
+    # that one whose heartbeat stops is found crashed (_liveness.py) through this index.
+    """
+    ALTER TABLE runs ADD COLUMN watched INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX runs_watched ON runs (heartbeat_at) WHERE watched = 1;
+    """,
 )
 
 

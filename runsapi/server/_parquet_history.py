@@ -3,9 +3,12 @@
 `_step` comes first, as int64, ascending; then one top-level column per key, in the order
 the keys first appear, null where a row lacks the key. A key whose values all have one
 JSON type gets that type's column (bool, int64, float64 with NaN and infinities kept,
-string). Any other key (mixed types, objects, lists, explicit nulls, integers beyond 64
-bits) is a string column of each value's JSON text, marked by the field metadata
-`JSON_FIELD`, so that a reader gets back exactly the value that was logged.
+string). A key of integers and floats is a float64 column when every integer is one
+exactly (|i| <= 2**53): wandb-core sends a whole float as an integer (`1.0` as `1`), so a
+metric logged as floats arrives mixed, and W&B's readers expect it numeric. Any other key
+(mixed types, objects, lists, explicit nulls, integers beyond 64 bits) is a string column
+of each value's JSON text, marked by the field metadata `JSON_FIELD`, so that a reader
+gets back exactly the value that was logged.
 
 The types are known only once every row was seen, and a file's schema comes first: so a
 file is written in two passes over its rows, each a chunk at a time (`Schema` learns the
@@ -27,6 +30,8 @@ STEP = "_step"
 # Field metadata of a column holding JSON text (key and value).
 JSON_FIELD = (b"runsapi", b"json")
 _INT64 = (-(2**63), 2**63)
+_EXACT_IN_FLOAT64 = 2**53
+_NUMBERS = frozenset({int, float})
 _TYPES = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
 
 
@@ -36,6 +41,7 @@ class Schema:
     def __init__(self) -> None:
         self._types: dict[str, set[type]] = {STEP: {int}}
         self._wide: set[str] = set()  # keys with an integer beyond 64 bits
+        self._inexact: set[str] = set()  # keys with an integer no float64 holds exactly
 
     def add(self, rows: Sequence[dict[str, Any]]) -> None:
         types, low, high = self._types, *_INT64
@@ -46,13 +52,17 @@ class Schema:
                     kinds = types[key] = set()
                 kind = type(value)
                 kinds.add(kind)
-                if kind is int and not low <= value < high:
-                    self._wide.add(key)
+                if kind is int and not -_EXACT_IN_FLOAT64 <= value <= _EXACT_IN_FLOAT64:
+                    self._inexact.add(key)
+                    if not low <= value < high:
+                        self._wide.add(key)
 
     def arrow(self) -> pa.Schema:
         fields = []
         for key, kinds in self._types.items():
             kind = _TYPES.get(kinds.copy().pop()) if len(kinds) == 1 else None
+            if kinds == _NUMBERS and key != STEP and key not in self._inexact:
+                kind = pa.float64()
             if kind is None or key in self._wide:
                 fields.append(pa.field(key, pa.string(), metadata=dict([JSON_FIELD])))
             else:

@@ -1,5 +1,6 @@
-"""Signed storage URLs: how a client without an API key may GET or PUT artifact bytes,
-like a cloud store's presigned URLs (the official client sends no key with them).
+"""Signed storage URLs: how a client without an API key may GET or PUT artifact bytes
+and PUT run files, like a cloud store's presigned URLs (the official client sends no key
+with them).
 
 A URL carries `expires` (unix seconds) and `signature`: the hex HMAC-SHA256, with the
 server's secret, of the method, the path and every other query parameter (`expires`, and

@@ -1,6 +1,7 @@
 """The storage routes (`/_storage/...`, described in _app.py): artifact blob and manifest
-bytes, and parquet history exports, behind URLs the server signed, so that clients reach
-them without an API key, as they reach W&B's cloud storage through presigned URLs."""
+bytes, run file uploads, and parquet history exports, behind URLs the server signed, so
+that clients reach them without an API key, as they reach W&B's cloud storage through
+presigned URLs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from runsapi.server import _artifact_blobs, _artifact_storage, _history_exports
+from runsapi.server import _artifact_blobs, _artifact_storage, _files, _history_exports
 from runsapi.server._bodies import read_body
 from runsapi.server._byte_ranges import ranged
 from runsapi.server._constants import MAX_UPLOAD_BYTES, STORAGE_PATH
@@ -92,6 +93,21 @@ def storage_routes(
 
         return await faulted(request, None if faults is None else faults.take(None), answer)
 
+    async def run_files(request: Request) -> Response:
+        if await signed(request) is None:
+            return forbidden()
+        file_id: int = request.path_params["file"]
+
+        async def answer() -> Response:
+            data = await read_body(request, MAX_UPLOAD_BYTES)
+            if data is None:
+                return too_large(MAX_UPLOAD_BYTES)
+            if not await run_in_threadpool(_files.upload, store, file_id, data):
+                return error_response(404, "no such run file (deleted since the URL was made)")
+            return Response(status_code=200)
+
+        return await faulted(request, None if faults is None else faults.take(None), answer)
+
     async def history_exports(request: Request) -> Response:
         found = await run_in_threadpool(signer)  # a HEAD is a GET without the body
         params = request.query_params.multi_items()
@@ -112,5 +128,6 @@ def storage_routes(
     return [
         Route(STORAGE_PATH + "/artifacts/{hex}", blobs, methods=["GET", "PUT"]),
         Route(STORAGE_PATH + "/manifests/{manifest:int}", manifests, methods=["GET", "PUT"]),
+        Route(_files.UPLOAD_PATH + "/{file:int}", run_files, methods=["PUT"]),
         Route(_history_exports.EXPORTS_URL_PATH + "/{name}", history_exports, methods=["GET"]),
     ]

@@ -14,6 +14,7 @@ import pytest
 
 from runsapi import InvalidFilterError, UsageError
 from runsapi import _export_tables as tables
+from runsapi.__main__ import main
 from runsapi._export import ExportSummary, export
 from runsapi._sync.api import Api
 from runsapi._sync.run import Run
@@ -157,6 +158,30 @@ def test_bad_input_is_refused_before_any_request(server: LocalServer, tmp_path: 
         with pytest.raises(InvalidFilterError):
             export(PROJECT, tmp_path, api=api, filters={"state": {"$near": 1}})
     assert transport.requests == 0
+
+
+def test_the_command_exports_and_prints_the_summary(
+    server: LocalServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("WANDB_BASE_URL", server.base_url)
+    monkeypatch.setenv("WANDB_API_KEY", server.api_key)
+    main(["export", PROJECT, "--to", str(tmp_path), "--keys", "loss", "--no-artifacts"])
+    out = capsys.readouterr().out
+    assert out.startswith("full export: ") and " history rows, " in out
+    assert not (tmp_path / "artifacts").exists() and (tmp_path / "files").is_dir()
+    assert sql("SELECT count(*) FROM history WHERE loss IS NULL", tmp_path) == [(0,)]
+    main(["export", PROJECT, "--to", str(tmp_path), "--keys", "loss", "--no-artifacts"])
+    # Runs changed in the last minute are listed again (clock skew), but no step twice.
+    again = capsys.readouterr().out
+    assert again.startswith("incremental export: ") and ", 0 history rows, " in again
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", PROJECT, "--to", str(tmp_path), "--filters", "{state: finished}"])
+    assert exit_info.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("runsapi export: --filters is not JSON")
 
 
 def test_the_summary_says_what_was_written() -> None:

@@ -49,11 +49,10 @@ def test_upload_download_round_trip(fresh: LocalServer, fresh_client: Client) ->
     upload = {file["name"]: file["uploadUrl"] for file in created["files"]}
     headers = dict(header.split(":", 1) for header in created["uploadHeaders"])
     auth = ("api", fresh.api_key)
+    # Signed URLs, PUT without an API key, as the official client does.
+    assert all(f"{fresh.base_url}/_storage/files/" in url for url in upload.values())
     assert (
-        httpx.put(
-            upload["media/weights.bin"], content=payload, headers=headers, auth=auth
-        ).status_code
-        == 200
+        httpx.put(upload["media/weights.bin"], content=payload, headers=headers).status_code == 200
     )
     listed = fresh_client.data(FILES, {"run": run, "names": ["media/weights.bin"]})["project"][
         "run"
@@ -65,13 +64,33 @@ def test_upload_download_round_trip(fresh: LocalServer, fresh_client: Client) ->
     for url in (node["url"], node["directUrl"]):
         download = httpx.get(url, auth=auth)
         assert download.status_code == 200 and download.content == payload
-    # An upload URL for a file that createRunFiles did not announce is refused.
-    stray = upload["notes.txt"].replace("notes.txt", "stray.txt")
+    # A signed URL is for its file only: another file's row, or a GET, is refused.
+    row = int(upload["notes.txt"].split("/_storage/files/")[1].split("?")[0])
+    other = upload["notes.txt"].replace(f"/files/{row}?", f"/files/{row + 1}?")
+    assert httpx.put(other, content=b"x").status_code == 403
+    assert httpx.get(upload["notes.txt"]).status_code == 405
+    # The keyed route takes uploads too, of files that createRunFiles announced only.
+    assert httpx.put(node["url"], content=payload, auth=auth).status_code == 200
+    stray = node["url"].replace("weights.bin", "stray.bin")
     assert httpx.put(stray, content=b"x", auth=auth).status_code == 404
     assert fresh_client.data(
         'mutation($r: String!) { markRunFilesUploaded(input: {entityName: "demo", projectName: "demo-project", runName: $r, files: ["notes.txt"]}) { success } }',
         {"r": run},
     )["markRunFilesUploaded"]["success"]
+
+
+def test_an_upload_url_of_a_deleted_file_answers_404(
+    fresh: LocalServer, fresh_client: Client
+) -> None:
+    run = _run_name(fresh)
+    (created,) = fresh_client.data(CREATE, {"run": run, "files": ["gone.txt"]})["createRunFiles"][
+        "files"
+    ]
+    file_id = int(created["uploadUrl"].split("/_storage/files/")[1].split("?")[0])
+    with fresh.store.write() as conn:
+        conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
+    assert httpx.put(created["uploadUrl"], content=b"late").status_code == 404
+    assert not fresh.store.file_path(file_id).exists()
 
 
 def test_create_run_files_for_a_missing_run_is_an_error(fresh_client: Client) -> None:

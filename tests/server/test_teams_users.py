@@ -3,7 +3,6 @@ change), what each operation changes, and keys that work at once and stop at onc
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import sqlite3
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
+from runsapi.__main__ import _parser
 from runsapi.server import LocalServer, _cli
 from runsapi.server._migrations import MIGRATIONS, migrate
 from tests.server.conftest import Client
@@ -67,16 +67,13 @@ def test_serve_says_who_the_admin_is(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
-    arguments = argparse.Namespace(
-        db=str(tmp_path / "db.sqlite"),
-        enable_faults=False,
-        api_key=None,
-        host="h",
-        port=1,
-        latency_ms=0,
+    arguments = _parser().parse_args(
+        ["serve", "--db", str(tmp_path / "db.sqlite"), "--host", "h", "--port", "1"]
     )
     _cli.serve(arguments)
-    assert "user demo is the server's admin" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "user demo is the server's admin" in out
+    assert "a run whose process is silent for 300 s is stored as crashed" in out
 
 
 def test_a_new_team_has_its_creator_as_admin_and_a_taken_name_is_refused(

@@ -49,6 +49,12 @@ def _users(_: Any, info: ResolveInfo, query: str | None = None, first: int | Non
     return {"edges": [{"node": context.user(row)} for row in shown]}
 
 
+@entity.field("organization")
+def _organization(_record: Record, _info: ResolveInfo) -> Record | None:
+    """No organizations here: the SDK's system monitor asks, and takes null."""
+    return None
+
+
 @entity.field("members")
 def _members(record: Record, info: ResolveInfo) -> list[Record]:
     return _teams.member_records(context_of(info).conn, decode_id("Entity", record["id"]))

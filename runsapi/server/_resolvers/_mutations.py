@@ -117,6 +117,11 @@ def _create_run_files(_: Any, info: ResolveInfo, input: dict[str, Any]) -> Recor
         run = named_run(context, entity, project, name)
         prefix = _files.file_url(context.base_url, entity, project, name, "").rstrip("/")
         files = _files.files_by_name(conn, run["_row"], input["files"], prefix)
+    # The official client PUTs to these without its API key, as to a cloud store's
+    # presigned URLs: each names its file row and is signed (_signing.py).
+    signer = context.signer()
+    for record in files:
+        record["uploadUrl"] = _files.signed_upload_url(signer, context.base_url, record["_row"])
     return {"runID": run["id"], "uploadHeaders": list(UPLOAD_HEADERS), "files": files}
 
 

@@ -31,10 +31,18 @@ def _file_count(record: Record, info: ResolveInfo) -> int:
 
 @run.field("wandbConfig")
 def _wandb_config(record: Record, _: ResolveInfo, keys: list[str] | None = None) -> str:
-    if keys is None:
-        return str(record["config"])
+    """The SDK's own part of the config, `_wandb` (its value, when stored wrapped as the
+    SDK sends it: `{"_wandb": {"value": {...}}}`), or only its `keys`. wandb-core resumes
+    a run only when `wandbConfig(keys: ["t"])` has "t": a run the SDK has started."""
     config = json.loads(record["config"])
-    return dumps({key: config[key] for key in keys if key in config})
+    internal = config.get("_wandb") if isinstance(config, dict) else None
+    if isinstance(internal, dict) and set(internal) == {"value"}:
+        internal = internal["value"]
+    if not isinstance(internal, dict):
+        internal = {}
+    if keys is None:
+        return dumps(internal)
+    return dumps({key: internal[key] for key in keys if key in internal})
 
 
 @run.field("historyKeys")
