@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 
 from runsapi._version import __version__
 
@@ -16,28 +17,25 @@ from runsapi._version import __version__
 _SERVER_MODULES = frozenset({"ariadne", "graphql", "re2", "starlette", "uvicorn"})
 
 
-def _milliseconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(
-            f"takes a number of milliseconds, 0 or more (0: no delay); got {text!r}"
-        )
-    return value
+def _amount(unit: str, zero: str) -> Callable[[str], float]:
+    """An argparse type: a finite number of `unit`, 0 or more (`zero` says what 0 means)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < 0:
+            raise argparse.ArgumentTypeError(
+                f"takes a number of {unit}, 0 or more (0: {zero}); got {text!r}"
+            )
+        return value
+
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(
-            f"takes a number of seconds, 0 or more (0: never); got {text!r}"
-        )
-    return value
+_milliseconds = _amount("milliseconds", "no delay")
+_seconds = _amount("seconds", "never")
 
 
 def _parser() -> argparse.ArgumentParser:
