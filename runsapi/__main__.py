@@ -130,6 +130,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--no-files", action="store_true", help="skip files/")
     export.add_argument("--no-artifacts", action="store_true", help="skip artifacts/")
     export.add_argument(
+        "--content",
+        action="store_true",
+        help="also download the run files and artifacts themselves, under content/",
+    )
+    export.add_argument(
         "--rows-per-file",
         type=int,
         default=250_000,

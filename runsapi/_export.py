@@ -31,6 +31,7 @@ from runsapi._constants import DEFAULT_PROJECT
 from runsapi._exceptions import UsageError
 from runsapi._filter_builder import Filter, normalize_filters
 from runsapi._history_rows import Row, check_keys
+from runsapi._paths import ProjectPath
 from runsapi._progress import progress_bar
 from runsapi._sync._backend import map_in_order
 from runsapi._sync.api import Api
@@ -85,6 +86,7 @@ def export(
     history: bool = True,
     files: bool = True,
     artifacts: bool = True,
+    content: bool = False,
     rows_per_file: int = 250_000,
     max_workers: int = 4,
     progress: bool | None = None,
@@ -96,6 +98,9 @@ def export(
         filters: Which runs, as for `Api.runs` (a MongoDB-style dict or `F`).
         keys: History keys to export (rows that have all of them); None: every key.
         history, files, artifacts: Which datasets to write besides `runs/`.
+        content: Also download the run files and the logged artifacts themselves, under
+            `content/files/...` and `content/artifacts/...` (kept across exports: a file
+            already there with its MD5 is not fetched again).
         rows_per_file: Most history rows in one parquet file.
         max_workers: Runs exported at once.
         api: The Api to read through (default: `Api()`, from the environment).
@@ -118,18 +123,9 @@ def export(
         listing_filter = query if since is None else _changed_since(query, since - OVERLAP)
         runs = client.runs(str(where), filters=listing_filter, lazy=False)
         clock = time.monotonic()
+        options = _Options(wanted, history, files, artifacts, content, rows_per_file)
         written = _export_runs(
-            runs,
-            root,
-            where.entity,
-            where.project,
-            keys=wanted,
-            history=history,
-            files=files,
-            artifacts=artifacts,
-            rows_per_file=rows_per_file,
-            max_workers=max_workers,
-            progress=progress,
+            runs, root, where, options, max_workers=max_workers, progress=progress
         )
         state.record(str(where), query, wanted, started)
         state.save(root)
@@ -156,21 +152,27 @@ class _Totals:
     bytes: int = 0
 
 
+@dataclass(frozen=True)
+class _Options:
+    keys: list[str] | None
+    history: bool
+    files: bool
+    artifacts: bool
+    content: bool
+    rows_per_file: int
+
+
 def _export_runs(
     runs: Any,
     root: Path,
-    entity: str,
-    project: str,
+    where: ProjectPath,
+    options: _Options,
     *,
-    keys: list[str] | None,
-    history: bool,
-    files: bool,
-    artifacts: bool,
-    rows_per_file: int,
     max_workers: int,
     progress: bool | None,
 ) -> _Totals:
     totals = _Totals()
+    entity, project = where.entity, where.project
     listed: list[Run] = runs.load_all()
     run_rows = [
         tables.run_row(_base_columns(run), run.config, run.summary_metrics) for run in listed
@@ -180,13 +182,24 @@ def _export_runs(
 
     def export_run(run: Run) -> _RunOutput:
         output = _RunOutput()
-        if history:
+        if options.history:
             run_dir = tables.partition(root, "history", entity, project) / f"run={run.id}"
-            output.rows, output.bytes = _export_history(run, run_dir, keys, rows_per_file)
-        if files:
-            output.files = [_file_row(run.id, file) for file in run.files()]
-        if artifacts:
-            output.artifacts = [_artifact_row(run.id, a) for a in run.logged_artifacts()]
+            output.rows, output.bytes = _export_history(
+                run, run_dir, options.keys, options.rows_per_file
+            )
+        if options.files:
+            listed_files = run.files()
+            output.files = [_file_row(run.id, file) for file in listed_files]
+            if options.content:
+                content = tables.partition(root / "content", "files", entity, project)
+                listed_files.download_all(content / f"run={run.id}", progress=False)
+        if options.artifacts:
+            logged = list(run.logged_artifacts())
+            output.artifacts = [_artifact_row(run.id, artifact) for artifact in logged]
+            if options.content:
+                content = tables.partition(root / "content", "artifacts", entity, project)
+                for artifact in logged:
+                    artifact.download(content / artifact.name.replace(":", "-"), progress=False)
         return output
 
     with progress_bar(len(listed), description="export", unit="run", enabled=progress) as bar:
@@ -199,12 +212,12 @@ def _export_runs(
     exported = {run.id for run in listed}
     totals.runs = len(listed)
     totals.bytes += _write_dataset(root, "runs", entity, project, run_rows, "id", exported)
-    if files:
+    if options.files:
         totals.files = len(file_rows)
         totals.bytes += _write_dataset(
             root, "files", entity, project, file_rows, "run_id", exported
         )
-    if artifacts:
+    if options.artifacts:
         totals.artifacts = len(artifact_rows)
         totals.bytes += _write_dataset(
             root, "artifacts", entity, project, artifact_rows, "run_id", exported
@@ -371,6 +384,7 @@ def run_command(args: argparse.Namespace) -> ExportSummary:
         history=not args.no_history,
         files=not args.no_files,
         artifacts=not args.no_artifacts,
+        content=args.content,
         rows_per_file=args.rows_per_file,
         max_workers=args.max_workers,
     )

@@ -184,6 +184,25 @@ def test_the_command_exports_and_prints_the_summary(
     assert line.startswith("runsapi export: --filters is not JSON")
 
 
+def test_content_is_downloaded_only_when_asked(api: Api, tmp_path: Path) -> None:
+    bare = export(PROJECT, tmp_path / "bare", api=api, history=False, progress=False)
+    assert bare.files > 0 and not (tmp_path / "bare" / "content").exists()
+    export(PROJECT, tmp_path / "full", api=api, history=False, content=True, progress=False)
+    content = tmp_path / "full" / "content"
+    run = next(run for run in api.runs(PROJECT) if list(run.files()))
+    for file in run.files():
+        exported = tables.partition(content, "files", "demo", "demo-project") / f"run={run.id}"
+        assert (exported / file.name).read_bytes() == file.download(
+            tmp_path / "direct"
+        ).read_bytes()
+    logged = [a for run in api.runs(PROJECT) for a in run.logged_artifacts()]
+    artifacts = tables.partition(content, "artifacts", "demo", "demo-project")
+    for artifact in logged:
+        names = {entry.name for entry in artifact.files()}
+        folder = artifacts / artifact.name.replace(":", "-")
+        assert {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} == names
+
+
 def test_the_summary_says_what_was_written() -> None:
     summary = ExportSummary(3, 1200, 4, 1, 2_500_000, 1.25, incremental=True)
     assert str(summary) == (
