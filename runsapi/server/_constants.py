@@ -48,6 +48,10 @@ DOCUMENT_CACHE_SIZE = 256
 
 # SQLite.
 BUSY_TIMEOUT_MS = 30_000
+# Bytes of the database file each connection reads through a memory map (the OS's page
+# cache, shared by every connection) rather than copied into SQLite's own small cache:
+# a page of a filtered listing reads runs scattered over the file (issue 24).
+MMAP_BYTES = 1 << 30
 INSERT_BATCH_ROWS = 50_000
 # How long one request's SQL may run, in seconds, before it is stopped (_budget.py): well
 # under the client's 60 s read timeout, far over what any request of the clients needs.

@@ -7,10 +7,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from runsapi.server import _accounts, _history, _projects, _signing
+from runsapi.server import _accounts, _history, _json_indexes, _projects, _signing
 from runsapi.server._accounts import Viewer
 from runsapi.server._constants import DEFAULT_PAGE_SIZE, SERVER_FEATURES
-from runsapi.server._filters import Sql, compile_filter_text
+from runsapi.server._filters import RunFilter, compile_filter_text
+from runsapi.server._ordering import parse_order
 from runsapi.server._store import Store
 
 Record = dict[str, Any]
@@ -31,7 +32,7 @@ class RequestContext:
     _history_keys: dict[int, Record] = field(default_factory=dict)
     # Runs listed in this request whose history keys are not loaded yet: row -> last step.
     _listed: dict[int, int] = field(default_factory=dict)
-    _run_filters: dict[str | None, Sql] = field(default_factory=dict)
+    _run_filters: dict[str | None, RunFilter] = field(default_factory=dict)
     _signer: _signing.Signer | None = None
 
     @property
@@ -62,12 +63,19 @@ class RequestContext:
             self._projects[project_id] = record if visible else None
         return self._projects[project_id]
 
-    def run_filter(self, text: str | None) -> Sql:
+    def run_filter(self, text: str | None) -> RunFilter:
         """A `filters` argument compiled to SQL once per request, however many fields
         (`runCount`, `runs`) pass the same text."""
         if text not in self._run_filters:
-            self._run_filters[text] = compile_filter_text(text)
+            compiled = compile_filter_text(text)
+            _json_indexes.ensure(self.store, [compiled.condition, compiled.index_terms])
+            self._run_filters[text] = compiled
         return self._run_filters[text]
+
+    def run_order(self, order: str | None) -> str | None:
+        """The `order` argument, once the index of the key it names exists."""
+        _json_indexes.ensure(self.store, [parse_order(order).field.value_sql])
+        return order
 
     def listed(self, runs: Iterable[Record]) -> None:
         """Note a page of runs, so that their history keys load together when asked."""

@@ -27,6 +27,9 @@ class Scalar:
     type_params: tuple[Any, ...] = ()
     is_timestamp: bool = False
     nullable: bool = True
+    # Whether an index of runs by (project_id, value) exists or is created on first use
+    # (_json_indexes), so that comparisons and orders on it search the index.
+    indexed: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,16 +40,17 @@ class TagList:
 Field = Scalar | TagList
 
 
-def _column(sql: str, *, nullable: bool = True, is_timestamp: bool = False) -> Scalar:
+def _column(
+    sql: str, *, nullable: bool = True, is_timestamp: bool = False, indexed: bool = True
+) -> Scalar:
     return Scalar(
         value_sql=sql,
         type_sql=f"CASE WHEN {sql} IS NULL THEN NULL ELSE 'text' END",
         is_timestamp=is_timestamp,
         nullable=nullable,
+        indexed=indexed,
     )
 
-
-_USERNAME = "(SELECT users.username FROM users WHERE users.id = runs.user_id)"
 
 _COLUMNS: dict[str, Scalar] = {
     "name": _column("runs.name", nullable=False),
@@ -55,7 +59,7 @@ _COLUMNS: dict[str, Scalar] = {
     "group": _column("runs.group_name"),
     "job_type": _column("runs.job_type"),
     "sweep": _column("runs.sweep_name"),
-    "username": _column(_USERNAME),
+    "username": _column("runs.username"),  # the user's, kept on the run by triggers
     "host": _column("runs.host"),
     "commit": _column("runs.commit_hash"),
     "notes": _column("runs.notes"),
@@ -79,18 +83,26 @@ _SUMMARY_PREFIXES = ("summary_metrics.", "summaryMetrics.")
 
 def json_path(keys: list[str]) -> str:
     for key in keys:
-        if not key or '"' in key:
+        if not key or '"' in key or "\x00" in key:
             raise FilterError(f"unsupported key segment {key!r}")
     return "$" + "".join(f'."{key}"' for key in keys)
 
 
+def json_value_sql(column: str, path: str) -> str:
+    """`json_extract(column, 'path')` with the path a SQL literal, not a parameter: an
+    expression index over a JSON key (_json_indexes) serves only a query whose expression
+    is the same text. The path's segments hold no `"` or NUL (json_path); `'` is doubled."""
+    literal = path.replace("'", "''")
+    return f"json_extract({column}, '{literal}')"
+
+
 def _json_field(column: str, keys: list[str]) -> Scalar:
     path = json_path(keys)
+    literal = path.replace("'", "''")
     return Scalar(
-        value_sql=f"json_extract({column}, ?)",
-        type_sql=f"json_type({column}, ?)",
-        value_params=(path,),
-        type_params=(path,),
+        value_sql=json_value_sql(column, path),
+        type_sql=f"json_type({column}, '{literal}')",
+        indexed=True,
     )
 
 

@@ -24,7 +24,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from runsapi.server._fields import (
     Field,
@@ -74,14 +74,130 @@ def _check_depth(filters: Mapping[str, Any]) -> None:
     raise FilterError(f"filters may nest objects and lists at most {MAX_FILTER_DEPTH} deep")
 
 
-def compile_filters(filters: Mapping[str, Any]) -> Sql:
-    """A SQL condition (always 0 or 1, never NULL) and its parameters."""
-    return _document(filters)
+class RunFilter(NamedTuple):
+    """A compiled filter: its exact condition, the index terms it implies (joined by AND;
+    "" when it implies none), and for each term a SELECT of the rows of its own index
+    that it matches (to tell how selective it is). `PROJECT` in the parameters stands for
+    the project's id, bound by `bind`."""
+
+    condition: str
+    params: list[Any]
+    index_terms: str
+    index_params: list[Any]
+    probes: list[Sql]
+
+    def full(self) -> Sql:
+        """The exact condition after the index terms, for SQLite to search those."""
+        if not self.index_terms:
+            return self.condition, self.params
+        return f"{self.index_terms} AND {self.condition}", self.index_params + self.params
 
 
-def compile_filter_text(text: str | None) -> Sql:
+class _Project:
+    def __repr__(self) -> str:
+        return "PROJECT"
+
+
+PROJECT: Any = _Project()
+
+
+def bind(params: list[Any], project_id: int) -> list[Any]:
+    """The parameters with the project's id in place of PROJECT."""
+    return [project_id if param is PROJECT else param for param in params]
+
+
+def compile_filters(filters: Mapping[str, Any]) -> RunFilter:
+    """The exact SQL condition (always 0 or 1, never NULL), its parameters, and the index
+    terms it implies (_index_terms), by which SQLite can search an index for the runs a
+    selective filter matches."""
+    condition, params = _document(filters)
+    terms: list[tuple[Sql, Sql]] = []
+    _index_terms(filters, terms)
+    return RunFilter(
+        condition,
+        params,
+        " AND ".join(sql for (sql, _), _ in terms),
+        [param for (_, term_params), _ in terms for param in term_params],
+        [probe for _, probe in terms],
+    )
+
+
+def compile_filter_text(text: str | None) -> RunFilter:
     """`compile_filters` of a `filters` argument as sent (JSON text, or None for all)."""
     return compile_filters(parse_filters(text))
+
+
+# At most this many $in values become an index term (one index search each).
+_MAX_INDEXED_IN = 256
+
+
+def _index_terms(filters: Mapping[str, Any], terms: list[tuple[Sql, Sql]]) -> None:
+    """Plain comparisons that every run the filters match satisfies (implied by the
+    exact condition, never narrower): `column = ?`, `json_extract(...) IN (...)`,
+    `... < ?`, tag lookups. They are what SQLite's planner searches indexes by; the
+    exact condition is checked on the runs they find. Only the top-level conjunction
+    (and nested $and) is read: a negation or $or implies no such term. Each comes with
+    its probe (RunFilter.probes)."""
+    for key, value in filters.items():
+        if key == "$and" and isinstance(value, list):
+            for item in value:
+                if isinstance(item, Mapping):
+                    _index_terms(item, terms)
+            continue
+        if key.startswith("$"):
+            continue
+        field = resolve_field(key)
+        operators = value if _is_operator_object(value) else {"$eq": value}
+        for op, operand in operators.items():
+            term = _index_term(field, op, operand)
+            if term is not None:
+                terms.append(term)
+
+
+def _indexable(value: Any) -> bool:
+    return isinstance(value, (int, float, str)) and not isinstance(value, bool)
+
+
+def _index_term(field: Field, op: str, operand: Any) -> tuple[Sql, Sql] | None:
+    if isinstance(field, TagList):
+        tags = operand if op == "$in" else [operand] if op == "$eq" else None
+        if not isinstance(tags, list) or not tags or len(tags) > _MAX_INDEXED_IN:
+            return None
+        if not all(isinstance(tag, str) for tag in tags):
+            return None
+        tagged = f"run_tags.project_id = ? AND run_tags.tag IN ({','.join('?' * len(tags))})"
+        return (
+            (f"runs.id IN (SELECT run_tags.run_id FROM run_tags WHERE {tagged})", [PROJECT, *tags]),
+            (f"SELECT 1 FROM run_tags WHERE {tagged}", [PROJECT, *tags]),
+        )
+    if not isinstance(field, Scalar) or not field.indexed:
+        return None
+    term = _scalar_term(field, op, operand)
+    if term is None:
+        return None
+    return term, (
+        f"SELECT 1 FROM runs WHERE runs.project_id = ? AND {term[0]}",
+        [PROJECT, *term[1]],
+    )
+
+
+def _scalar_term(field: Scalar, op: str, operand: Any) -> Sql | None:
+    if op in ("$eq", "$in"):
+        items = operand if op == "$in" else [operand]
+        if not isinstance(items, list) or not items or len(items) > _MAX_INDEXED_IN:
+            return None
+        values = [_operand(field, item) for item in items]
+        if not all(_indexable(value) for value in values):
+            return None
+        if len(values) == 1:
+            return f"{field.value_sql} = ?", values
+        return f"{field.value_sql} IN ({','.join('?' * len(values))})", values
+    if op in _COMPARISONS:
+        value = _operand(field, operand)
+        if not _indexable(value):
+            return None
+        return f"{field.value_sql} {_COMPARISONS[op]} ?", [value]
+    return None
 
 
 @contextmanager

@@ -11,6 +11,7 @@ rows have no gaps between their steps, as usual, sampling needs no index walk at
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -65,7 +66,16 @@ def append_history(conn: sqlite3.Connection, run_id: int, rows: Iterable[Mapping
     (last_step,) = conn.execute("SELECT last_step FROM runs WHERE id = ?", (run_id,)).fetchone()
     signatures: Counter[Signature] = Counter()
     keysets: dict[Signature, int] = {}
-    spans: dict[int, list[int]] = {}  # keyset -> [rows, first step, last step]
+    spans: dict[int, list[Any]] = {}  # keyset -> [rows, first step, last step, step gcd]
+    # keyset -> (first step, step gcd) of the rows stored before; gcd None when unknown
+    stored = {
+        keyset: (first, step_gcd)
+        for keyset, first, step_gcd in conn.execute(
+            "SELECT keyset_id, first_step, step_gcd FROM run_keysets"
+            " WHERE run_id = ? AND row_count > 0",
+            (run_id,),
+        )
+    }
     batch: list[tuple[int, int, int, str]] = []
     # Signatures by (keys, value types): rows of a run repeat a few shapes, and a shape's
     # signature is its types' names, but for maps (their `_type` names them).
@@ -92,10 +102,14 @@ def append_history(conn: sqlite3.Connection, run_id: int, rows: Iterable[Mapping
         signatures[signature] += 1
         span = spans.get(keyset)
         if span is None:
-            spans[keyset] = [1, step, step]
+            first, step_gcd = stored.get(keyset, (step, 0))
+            gcd_now = None if step_gcd is None else math.gcd(step_gcd, step - first)
+            spans[keyset] = [1, step, step, gcd_now, first]
         else:
             span[0] += 1
             span[2] = step
+            if span[3] is not None:
+                span[3] = math.gcd(span[3], step - span[4])
         batch.append((run_id, step, keyset, dumps(row)))
         if len(batch) >= INSERT_BATCH_ROWS:
             total += _flush(conn, batch)
@@ -121,7 +135,7 @@ def _record_keys(
     conn: sqlite3.Connection,
     run_id: int,
     signatures: Counter[Signature],
-    spans: dict[int, list[int]],
+    spans: dict[int, list[Any]],
 ) -> None:
     type_counts: Counter[tuple[str, str]] = Counter()
     for signature, count in signatures.items():
@@ -133,12 +147,15 @@ def _record_keys(
         [(run_id, key, kind, count) for (key, kind), count in type_counts.items()],
     )
     conn.executemany(
-        "INSERT INTO run_keysets (run_id, keyset_id, row_count, first_step, last_step)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, keyset_id) DO UPDATE SET"
+        "INSERT INTO run_keysets (run_id, keyset_id, row_count, first_step, last_step, step_gcd)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, keyset_id) DO UPDATE SET"
         " row_count = row_count + excluded.row_count,"
         " first_step = coalesce(first_step, excluded.first_step),"
-        " last_step = excluded.last_step",
-        [(run_id, keyset, rows, first, last) for keyset, (rows, first, last) in spans.items()],
+        " last_step = excluded.last_step, step_gcd = excluded.step_gcd",
+        [
+            (run_id, keyset, rows, first, last, step_gcd)
+            for keyset, (rows, first, last, step_gcd, _) in spans.items()
+        ],
     )
 
 
@@ -242,14 +259,17 @@ class _Keyset(NamedTuple):
     rows: int
     first_step: int  # of a keyset without rows: 0
     last_step: int  # of a keyset without rows: -1
+    # gcd of its steps' distances to its first step: every step is first + k * step_gcd;
+    # None when unknown (rows stored before the server kept it)
+    step_gcd: int | None
 
 
 def _keysets(conn: sqlite3.Connection, run_id: int) -> list[_Keyset]:
     return [
-        _Keyset(keyset, frozenset(json.loads(text)), rows, first, last)
-        for keyset, text, rows, first, last in conn.execute(
+        _Keyset(keyset, frozenset(json.loads(text)), rows, first, last, step_gcd)
+        for keyset, text, rows, first, last, step_gcd in conn.execute(
             "SELECT keysets.id, keysets.keys, row_count, coalesce(first_step, 0),"
-            " coalesce(last_step, -1) FROM run_keysets"
+            " coalesce(last_step, -1), step_gcd FROM run_keysets"
             " JOIN keysets ON keysets.id = run_keysets.keyset_id WHERE run_keysets.run_id = ?",
             (run_id,),
         )
@@ -274,8 +294,12 @@ def _history_texts(
         return []
     first = min(keyset.first_step for keyset in filled)
     last = max(keyset.last_step for keyset in filled)
-    if last - first + 1 == sum(keyset.rows for keyset in filled):
+    count = sum(keyset.rows for keyset in filled)
+    if last - first + 1 == count:
         return _gap_free_rows(conn, "history", run_id, max(first, lo), min(last, hi), samples)
+    stride = _stride(filled, first, last, count)
+    if stride is not None:
+        return _evenly_spaced_rows(conn, run_id, first, last, stride, lo, hi, samples)
     ids = [keyset.id for keyset in filled]
     return _sampled_rows(
         conn,
@@ -285,6 +309,45 @@ def _history_texts(
         samples,
         "history INDEXED BY history_keyset",
     )
+
+
+def _stride(keysets: list[_Keyset], first: int, last: int, count: int) -> int | None:
+    """The distance s between consecutive wanted rows when they are evenly spaced (a key
+    logged every s steps), else None.
+
+    With s = (last - first) / (count - 1), the rows fill every step first + k * s of the
+    span when each keyset's steps lie on that progression (its first step does and s
+    divides its gcd): `count` distinct steps on `count` places. No row is read for that.
+    """
+    if count < 2 or (last - first) % (count - 1):
+        return None
+    stride = (last - first) // (count - 1)
+    for keyset in keysets:
+        if keyset.step_gcd is None or keyset.step_gcd % stride:
+            return None
+        if (keyset.first_step - first) % stride:
+            return None
+    return stride
+
+
+def _evenly_spaced_rows(
+    conn: sqlite3.Connection,
+    run_id: int,
+    first: int,
+    last: int,
+    stride: int,
+    lo: int,
+    hi: int,
+    samples: int,
+) -> list[str]:
+    """Down-sampled rows at steps first, first + stride, ... last within [lo, hi]: rank r
+    is at step first + r * stride, so no step needs listing."""
+    low = max(0, -((first - lo) // stride))  # the first rank at or after lo
+    high = min((last - first) // stride, (hi - first) // stride) if hi >= first else -1
+    if high < low or samples <= 0:
+        return []
+    ranks = [low + index for index in sample_indices(high - low + 1, samples)]
+    return _rows_at(conn, "history", run_id, [first + rank * stride for rank in ranks])
 
 
 def history_rows(

@@ -1,13 +1,16 @@
 """Run ordering (`+key` / `-key`) and keyset pagination with opaque cursors.
 
 Runs are ordered by the key, then by row id in the same direction; missing values come
-last in both directions. A cursor holds (key is missing, key value, row id) of the last
-run of a page, and the next page starts strictly after it, so runs inserted or deleted
-meanwhile never make the runs that were there appear twice or go missing.
+last in both directions, ordered by row id. A cursor holds (key is missing, key value,
+row id) of the last run of a page, and the next page starts strictly after it, so runs
+inserted or deleted meanwhile never make the runs that were there appear twice or go
+missing. Each page is read by index searches that start at the cursor (see
+`Ordering.parts`), so it costs the same wherever it is and however many runs there are.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,38 +21,89 @@ DEFAULT_ORDER = "+created_at"
 
 
 @dataclass(frozen=True)
+class Position:
+    """Where a cursor points: among the runs missing the key, or at (value, row id)."""
+
+    missing: bool
+    value: Any
+    row_id: int
+
+
+@dataclass(frozen=True)
 class Ordering:
+    """An order, read as two index walks: the runs having the key, by (key, row id),
+    then (for a nullable key) the runs missing it, by row id; each walk starts after the
+    cursor, so that a page costs the same wherever it is in the listing."""
+
     field: Scalar
     descending: bool
 
-    def order_by(self) -> tuple[str, list[Any]]:
-        direction = "DESC" if self.descending else "ASC"
-        key = self.field.value_sql
-        params = list(self.field.value_params)
-        if self.field.nullable:
-            return (
-                f"({key} IS NULL) ASC, {key} {direction}, runs.id {direction}",
-                params + params,
-            )
-        return f"{key} {direction}, runs.id {direction}", params
+    @property
+    def direction(self) -> str:
+        return "DESC" if self.descending else "ASC"
 
-    def after(self, cursor: str) -> tuple[str, list[Any]]:
-        """The condition selecting the runs that come after `cursor`."""
+    @property
+    def beyond(self) -> str:
+        return "<" if self.descending else ">"
+
+    def parts(self, after: Position | None) -> list[tuple[str, str, list[Any]]]:
+        """(condition, ORDER BY, params) of each index walk, in order, after `after`."""
+        parts = []
+        if after is None or not after.missing:
+            parts += self._present(after)
+        if self.field.nullable:
+            parts.append(self._missing(after))
+        return parts
+
+    def _present(self, after: Position | None) -> list[tuple[str, str, list[Any]]]:
+        """The runs having the key: first those tied with the cursor's value (by row id),
+        then those beyond it. Each is an index search: SQLite does not search an index
+        over an expression by a row value `(key, id) > (?, ?)`, and walking past the ties
+        would cost as many rows as there are ties."""
+        key = self.field.value_sql
+        order_by = f"{key} {self.direction}, runs.id {self.direction}"
+        parts = []
+        if after is not None:
+            parts.append(
+                (
+                    f"{key} = ? AND runs.id {self.beyond} ?",
+                    f"runs.id {self.direction}",
+                    [after.value, after.row_id],
+                )
+            )
+        conditions: list[str] = []
+        params: list[Any] = []
+        if self.field.nullable and (after is None or self.descending):
+            # IS NOT NULL as a range (every number, text or JSON value is >= -inf), which
+            # SQLite searches an expression index by, where it would walk past the nulls.
+            # Not with an ascending cursor: SQLite could start from this bound, not that.
+            conditions.append(f"{key} >= ?")
+            params.append(-math.inf)
+        if after is not None:
+            conditions.append(f"{key} {self.beyond} ?")
+            params.append(after.value)
+        parts.append((" AND ".join(conditions) or "1", order_by, params))
+        return parts
+
+    def _missing(self, after: Position | None) -> tuple[str, str, list[Any]]:
+        """The runs missing the key (by row id), after `after`."""
+        key = self.field.value_sql
+        condition = f"{key} IS NULL"
+        params: list[Any] = []
+        if after is not None and after.missing:
+            condition += f" AND runs.id {self.beyond} ?"
+            params.append(after.row_id)
+        return condition, f"runs.id {self.direction}", params
+
+    @staticmethod
+    def position(cursor: str) -> Position:
         try:
             missing, value, row_id = decode_cursor(cursor)
         except (BadIdError, TypeError, ValueError) as exc:
             raise FilterError(f"invalid cursor: {cursor!r}") from exc
         if not isinstance(row_id, int):
             raise FilterError(f"invalid cursor: {cursor!r}")
-        key = self.field.value_sql
-        params = list(self.field.value_params)
-        beyond = "<" if self.descending else ">"
-        if missing:
-            return f"({key} IS NULL AND runs.id {beyond} ?)", [*params, row_id]
-        condition = f"({key}, runs.id) {beyond} (?, ?)"
-        if self.field.nullable:
-            return f"({key} IS NULL OR {condition})", [*params, *params, value, row_id]
-        return condition, [*params, value, row_id]
+        return Position(bool(missing), value, row_id)
 
     @staticmethod
     def cursor(sort_value: Any, row_id: int) -> str:

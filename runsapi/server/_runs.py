@@ -11,7 +11,7 @@ from runsapi._shared.changes import DELETED, Change, apply_changes
 from runsapi._shared.json_codec import unwrap_config, wrap_config
 from runsapi.server import _artifact_versions
 from runsapi.server._accounts import Viewer, visible_entity
-from runsapi.server._filters import Sql, sqlite_limits
+from runsapi.server._filters import RunFilter, bind, sqlite_limits
 from runsapi.server._ids import encode_id
 from runsapi.server._jsontext import dumps, dumps_queryable, loads_object, loads_value
 from runsapi.server._ordering import parse_order
@@ -102,43 +102,67 @@ def find_visible_run(
     return None if project_id is None else run_by_name(conn, project_id, name)
 
 
-def count_runs(conn: sqlite3.Connection, project_id: int, filters: Sql) -> int:
+# A filter whose index terms match fewer runs than this is read through their index (a
+# page sorts at most this many runs); one matching more, through the order's index (a
+# page reads about page size / fraction of runs matched).
+SELECTIVE_RUNS = 1000
+
+
+def count_runs(conn: sqlite3.Connection, project_id: int, filters: RunFilter) -> int:
     """How many runs of the project match `filters` (compiled by _filters)."""
-    condition, params = filters
+    condition, params = filters.full()
     with sqlite_limits():
         (count,) = conn.execute(
             f"SELECT count(*) FROM runs WHERE runs.project_id = ? AND {condition}",
-            [project_id, *params],
+            [project_id, *bind(params, project_id)],
         ).fetchone()
     return int(count)
+
+
+def _page_condition(
+    conn: sqlite3.Connection, project_id: int, filters: RunFilter
+) -> tuple[str, list[Any]]:
+    """The condition a page reads runs by: with the filter's index terms when one of them
+    is selective (SQLite then searches its index and sorts what it finds), without them
+    otherwise (SQLite then walks the order's index, checking each run), as SQLite, which
+    keeps no statistics of values here, cannot tell which costs less. Each term's probe
+    reads at most SELECTIVE_RUNS entries of its own index."""
+    for probe, params in filters.probes:
+        (found,) = conn.execute(
+            f"SELECT count(*) FROM ({probe} LIMIT ?)",
+            [*bind(params, project_id), SELECTIVE_RUNS],
+        ).fetchone()
+        if found < SELECTIVE_RUNS:
+            return filters.full()
+    return filters.condition, filters.params
 
 
 def list_runs(
     conn: sqlite3.Connection,
     project_id: int,
     *,
-    filters: Sql,
+    filters: RunFilter,
     order: str | None,
     after: str | None,
     first: int,
 ) -> tuple[list[tuple[RunRecord, str]], bool]:
     """One page of (run, cursor) matching `filters` (compiled by _filters) and whether
     more runs follow."""
-    condition, params = filters
     ordering = parse_order(order)
-    where = f"runs.project_id = ? AND {condition}"
-    params = [project_id, *params]
-    if after:
-        after_sql, after_params = ordering.after(after)
-        where += f" AND {after_sql}"
-        params += after_params
-    order_sql, order_params = ordering.order_by()
+    position = ordering.position(after) if after else None
+    rows: list[tuple[Any, ...]] = []
     with sqlite_limits():
-        rows = conn.execute(
-            f"SELECT {_COLUMNS}, {ordering.field.value_sql} FROM runs WHERE {where}"
-            f" ORDER BY {order_sql} LIMIT ?",
-            [*ordering.field.value_params, *params, *order_params, first + 1],
-        ).fetchall()
+        condition, params = _page_condition(conn, project_id, filters)
+        params = bind(params, project_id)
+        for where, order_by, where_params in ordering.parts(position):
+            if len(rows) > first:
+                break
+            rows += conn.execute(
+                f"SELECT {_COLUMNS}, {ordering.field.value_sql} FROM runs"
+                f" WHERE runs.project_id = ? AND {condition} AND {where}"
+                f" ORDER BY {order_by} LIMIT ?",
+                [project_id, *params, *where_params, first + 1 - len(rows)],
+            ).fetchall()
     page = [(_record(row), ordering.cursor(row[-1], row[0])) for row in rows[:first]]
     return page, len(rows) > first
 

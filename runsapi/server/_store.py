@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from runsapi.server._constants import BUSY_TIMEOUT_MS
+from runsapi.server._constants import BUSY_TIMEOUT_MS, MMAP_BYTES
 from runsapi.server._migrations import migrate
 from runsapi.server._regex import regex_search
 
@@ -28,6 +28,8 @@ class Store:
         self._write_lock = threading.RLock()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        # (column, path) of the config and summary keys indexed (_json_indexes), once read.
+        self.json_indexes: set[tuple[str, str]] | None = None
         migrate(self.connection())
 
     def connection(self) -> sqlite3.Connection:
@@ -37,6 +39,7 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.create_function("re2_search", 3, regex_search, deterministic=True)
             self._local.conn = conn

@@ -89,7 +89,7 @@ def _project_runs(
         context.conn,
         record["_row"],
         filters=context.run_filter(filters),
-        order=order,
+        order=context.run_order(order),
         after=after,
         first=page_size(first),
     )

@@ -1,0 +1,299 @@
+"""The local server at scale (issue 24): cost per page against project size and run length.
+
+    python scripts/bench_scale.py        # 1,000 / 10,000 / 100,000 runs; 10^4 / 10^6 steps
+    python scripts/bench_scale.py --runs 2000 20000 --steps 10000 --pages 5   # quick
+    python scripts/bench_scale.py --steps 10000 1000000 10000000 --runs      # history only
+
+Each project size is seeded into a database of its own (runs with nested config and
+summary, one history row each), then for every order and filter shape it times pages of
+100 runs read the way the `runs` resolver reads them (first page and pages deep in the
+listing, keyset-paginated from the cursor of the page before), and the filtered counts.
+Runs of the given lengths are then appended to a run of their own and timed for sampled
+history (a dense key, a sparse key) and scan pages (`history` with a step window).
+Figures are server-side costs (store calls, no HTTP); a loopback request adds a constant
+per page. Seeding is bounded by --budget seconds a size: a size that the rate of the sizes
+before predicts to exceed it is skipped with a note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from runsapi.server import _history, _json_indexes, _runs  # noqa: E402
+from runsapi.server._accounts import create_user  # noqa: E402
+from runsapi.server._filters import compile_filters  # noqa: E402
+from runsapi.server._ordering import parse_order  # noqa: E402
+from runsapi.server._seed import SeedSpec, seed_project  # noqa: E402
+from runsapi.server._store import Store  # noqa: E402
+
+ORDERS = (
+    "+created_at",
+    "-created_at",
+    "+state",
+    "-heartbeat_at",
+    "+display_name",
+    "+username",
+    "-summary_metrics.loss",
+    "+summary_metrics.acc",
+    "+config.lr.value",
+    "-config.batch_size",
+)
+FILTERS: dict[str, dict[str, Any]] = {
+    "none": {},
+    "state": {"state": "crashed"},
+    "state $in": {"state": {"$in": ["failed", "crashed"]}},
+    "tags": {"tags": "baseline"},
+    "config eq": {"config.batch_size": 16},
+    "config range": {"config.lr.value": {"$lt": 2e-5}},
+    "summary range": {"summary_metrics.loss": {"$lt": 0.06}},
+    "summary + state": {"summary_metrics.acc": {"$gt": 0.98}, "state": "finished"},
+}
+PAGE = 100
+
+
+def _size(path: Path) -> float:
+    """MB of the database, its WAL included."""
+    wal = Path(f"{path}-wal")
+    return (path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)) / 1e6
+
+
+def _timed(call: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Median seconds of `repeat` calls and the last result."""
+    times = []
+    result = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def _pages(store: Store, project_id: int, filters: dict[str, Any], order: str) -> Iterator[str]:
+    """Cursors to start pages from: the first page, then one page deep in the listing
+    (after skipping half of the runs by their cursors, fetched in big pages)."""
+    conn = store.connection()
+    sql = compile_filters(filters)
+    yield ""
+    after: str | None = None
+    total = _runs.count_runs(conn, project_id, sql)
+    skipped = 0
+    while skipped < total // 2:
+        edges, more = _runs.list_runs(
+            conn, project_id, filters=sql, order=order, after=after, first=1000
+        )
+        if not edges:
+            break
+        skipped += len(edges)
+        after = edges[-1][1]
+        if not more:
+            break
+    if after:
+        yield after
+
+
+def bench_runs(directory: Path, size: int, repeat: int) -> dict[str, float]:
+    path = directory / f"runs-{size}.db"
+    store = Store(path)
+    with store.write() as conn:
+        create_user(conn, "bench")
+    started = time.perf_counter()
+    seeded = seed_project(
+        store,
+        SeedSpec(
+            entity="bench",
+            project=f"p{size}",
+            runs=size,
+            steps=1,
+            events=0,
+            files=0,
+            artifacts=False,
+            sweeps=2,
+            reports=0,
+        ),
+        username="bench",
+    )
+    seconds = time.perf_counter() - started
+    figures: dict[str, float] = {"seed": seconds}
+    print(f"\n== {size:,} runs (seeded in {seconds:.1f} s, {_size(path):.1f} MB)")
+    conn = store.connection()
+    # What the resolvers do first: index the config and summary keys named (once).
+    started = time.perf_counter()
+    named = [parse_order(order).field.value_sql for order in ORDERS]
+    named += [compile_filters(filters).index_terms for filters in FILTERS.values()]
+    _json_indexes.ensure(store, named)
+    seconds = time.perf_counter() - started
+    print(f"indexes of the keys named created in {seconds:.2f} s")
+    figures["index creation"] = seconds
+    for order in ORDERS:
+        for label in ("none", "state"):
+            sql = compile_filters(FILTERS[label])
+            deep = list(_pages(store, seeded.project_id, FILTERS[label], order))
+            times = []
+            for after in deep:
+
+                def page(after: str = after, sql: Any = sql, order: str = order) -> Any:
+                    return _runs.list_runs(
+                        conn,
+                        seeded.project_id,
+                        filters=sql,
+                        order=order,
+                        after=after or None,
+                        first=PAGE,
+                    )
+
+                elapsed, _ = _timed(page, repeat)
+                times.append(elapsed)
+            worst = max(times)
+            figures[f"page {order} [{label}]"] = worst
+            print(f"page of {PAGE}  order {order:<24} filter {label:<16} {worst * 1e3:8.2f} ms")
+    for label, filters in FILTERS.items():
+        sql = compile_filters(filters)
+        elapsed, count = _timed(
+            lambda sql=sql: _runs.count_runs(conn, seeded.project_id, sql), repeat
+        )
+        figures[f"count [{label}]"] = elapsed
+        print(f"count          filter {label:<16} {elapsed * 1e3:8.2f} ms  ({count:,} runs)")
+        if label != "none":
+            edges_sql = sql
+            elapsed, _ = _timed(
+                lambda sql=edges_sql: _runs.list_runs(
+                    conn, seeded.project_id, filters=sql, order=None, after=None, first=PAGE
+                ),
+                repeat,
+            )
+            figures[f"page +created_at [{label}]"] = elapsed
+            order_label = "+created_at"
+            print(
+                f"page of {PAGE}  order {order_label:<24} filter {label:<16}"
+                f" {elapsed * 1e3:8.2f} ms"
+            )
+    (indexes,) = conn.execute("SELECT count(*) FROM json_indexes").fetchone()
+    ids = [row for (row,) in conn.execute("SELECT id FROM runs ORDER BY random() LIMIT 200")]
+    summaries = [
+        json.dumps({"loss": 0.5 + i / 1000, "acc": 0.9, "best": {"acc": 0.9}}) for i in range(200)
+    ]
+    started = time.perf_counter()
+    for run_id, summary in zip(ids, summaries, strict=True):
+        with store.write() as writing:
+            _runs.update_run(writing, run_id, {"summaryMetrics": summary, "state": "finished"})
+    seconds = (time.perf_counter() - started) / len(ids)
+    figures["summary write"] = seconds
+    print(
+        f"write: a run's summary and state, one transaction  {seconds * 1e3:8.2f} ms"
+        f"  ({indexes} key indexes)"
+    )
+    store.close()
+    return figures
+
+
+def _rows(first: int, count: int, sparse_every: int) -> Iterator[dict[str, Any]]:
+    for step in range(first, first + count):
+        row: dict[str, Any] = {"_step": step, "loss": 1.0 / (step + 1), "acc": step % 97 / 97}
+        if step % sparse_every == 0:
+            row["eval/loss"] = 2.0 / (step + 1)
+        yield row
+
+
+def bench_history(directory: Path, steps: int, repeat: int, batch: int) -> float:
+    """Print the figures of a run of `steps` rows; returns the seconds appending took."""
+    path = directory / f"history-{steps}.db"
+    store = Store(path)
+    with store.write() as conn:
+        create_user(conn, "bench")
+    seeded = seed_project(
+        store,
+        SeedSpec(
+            entity="bench",
+            project="h",
+            runs=1,
+            steps=0,
+            events=0,
+            files=0,
+            artifacts=False,
+            sweeps=0,
+            reports=0,
+        ),
+        username="bench",
+    )
+    conn = store.connection()
+    (run_id,) = conn.execute(
+        "SELECT id FROM runs WHERE project_id = ?", (seeded.project_id,)
+    ).fetchone()
+    started = time.perf_counter()
+    appended = 0
+    append_times = []
+    while appended < steps:
+        count = min(batch, steps - appended)
+        began = time.perf_counter()
+        with store.write() as conn:
+            _history.append_history(conn, run_id, _rows(appended, count, 100))
+        append_times.append((time.perf_counter() - began) / count)
+        appended += count
+    seconds = time.perf_counter() - started
+    print(
+        f"\n== a run of {steps:,} steps (appended in {seconds:.1f} s,"
+        f" {append_times[0] * 1e6:.1f} us/row first batch, {append_times[-1] * 1e6:.1f} us/row"
+        f" last; {_size(path):.1f} MB)"
+    )
+    conn = store.connection()
+    cases: dict[str, Callable[[], Any]] = {
+        "sampledHistory loss (500)": lambda: _history.sampled_history(
+            conn, run_id, json.dumps({"keys": ["_step", "loss"], "samples": 500})
+        ),
+        "sampledHistory eval/loss (500)": lambda: _history.sampled_history(
+            conn, run_id, json.dumps({"keys": ["_step", "eval/loss"], "samples": 500})
+        ),
+        "history scan page (1000 rows, middle)": lambda: _history.history_rows(
+            conn, run_id, steps // 2, steps // 2 + 1000, 1000
+        ),
+        "history scan page (1000 rows, end)": lambda: _history.history_rows(
+            conn, run_id, steps - 1000, steps, 1000
+        ),
+        "history sampled (500)": lambda: _history.history_rows(conn, run_id, None, None, 500),
+    }
+    for label, call in cases.items():
+        elapsed, rows = _timed(call, repeat)
+        print(f"{label:<40} {elapsed * 1e3:8.2f} ms  ({len(rows)} rows)")
+    store.close()
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, nargs="*", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--steps", type=int, nargs="*", default=[10_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=5, help="timings per figure (median)")
+    parser.add_argument("--budget", type=float, default=600, help="seconds of seeding a size")
+    parser.add_argument("--batch", type=int, default=100_000, help="history rows per append")
+    parser.add_argument("--dir", type=Path, help="where the databases go (default: a temp dir)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        directory = args.dir or Path(temporary)
+        directory.mkdir(parents=True, exist_ok=True)
+        rate = 0.0  # seconds per run, then per history row, of the sizes before
+        for size in args.runs:
+            if rate * size > args.budget:
+                print(f"\n== {size:,} runs: skipped (seeding would take ~{rate * size:.0f} s)")
+                continue
+            rate = bench_runs(directory, size, args.repeat)["seed"] / size
+        rate = 0.0
+        for steps in args.steps:
+            if rate * steps > args.budget:
+                print(f"\n== {steps:,} steps: skipped (appending would take ~{rate * steps:.0f} s)")
+                continue
+            rate = bench_history(directory, steps, args.repeat, args.batch) / steps
+
+
+if __name__ == "__main__":
+    main()

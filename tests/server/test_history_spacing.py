@@ -1,0 +1,133 @@
+"""Sampling rows of keys logged every k steps (issue 24): read at steps computed from the
+(run, keyset) spans and the gcd of their steps, never listed, and the same rows as the
+rule says: rows having the keys, in the step window, evenly spaced by rank."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from runsapi.server import _history
+from runsapi.server._accounts import create_user
+from runsapi.server._runs import create_run
+from runsapi.server._sampling import sample_indices
+from runsapi.server._seed import SeedSpec, seed_project
+from runsapi.server._store import Store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, int]]:
+    path: Path = tmp_path_factory.mktemp("spacing") / "spacing.db"
+    store = Store(path)
+    with store.write() as conn:
+        create_user(conn, "spacer")
+    seeded = seed_project(
+        store,
+        SeedSpec(
+            entity="spacer",
+            project="s",
+            runs=0,
+            steps=0,
+            events=0,
+            files=0,
+            artifacts=False,
+            sweeps=0,
+            reports=0,
+        ),
+        username="spacer",
+    )
+    yield store, seeded.project_id
+    store.close()
+
+
+def _expected(rows: list[dict[str, Any]], keys: list[str], lo: int, hi: int, n: int) -> list[Any]:
+    wanted = [
+        row
+        for row in rows
+        if all(row.get(key) is not None for key in keys) and lo <= row["_step"] <= hi
+    ]
+    return [{key: wanted[i][key] for key in keys} for i in sample_indices(len(wanted), n)]
+
+
+_run_names = iter(range(10**9))
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    start=st.integers(0, 50),
+    every=st.integers(1, 12),
+    rare=st.integers(2, 5),
+    count=st.integers(1, 120),
+    batches=st.integers(1, 4),
+    jitter=st.booleans(),
+    lo=st.integers(-5, 400),
+    width=st.integers(0, 900),
+    samples=st.integers(0, 30),
+)
+def test_sparse_keys_sample_as_the_rule_says(
+    store: tuple[Store, int],
+    start: int,
+    every: int,
+    rare: int,
+    count: int,
+    batches: int,
+    jitter: bool,
+    lo: int,
+    width: int,
+    samples: int,
+) -> None:
+    steps = [start + index * every for index in range(count)]
+    if jitter and count > 2:
+        steps[count // 2] += 1 if every > 1 and steps[count // 2] + 1 < steps[count // 2 + 1] else 0
+    rows: list[dict[str, Any]] = []
+    last = -1
+    for index, step in enumerate(steps):
+        for filler in range(last + 1, step):  # rows of other keys in between
+            rows.append({"_step": filler, "loss": filler / 7})
+        row: dict[str, Any] = {"_step": step, "loss": step / 7, "eval": step / 3}
+        if index % rare == 0:
+            row["rare"] = index
+        rows.append(row)
+        last = step
+    with store[0].write() as conn:
+        run_id = create_run(conn, store[1], None, f"r{next(_run_names)}", {})
+        size = max(1, len(rows) // batches)
+        for begin in range(0, len(rows), size):
+            _history.append_history(conn, run_id, rows[begin : begin + size])
+    conn = store[0].connection()
+    hi = lo + width
+    for keys in (["_step", "eval"], ["_step", "eval", "rare"], ["_step", "loss"]):
+        spec = json.dumps({"keys": keys, "samples": samples, "minStep": lo, "maxStep": hi})
+        assert _history.sampled_history(conn, run_id, spec) == _expected(
+            rows, keys, lo, hi, samples
+        ), keys
+
+
+def test_sparse_key_reads_only_the_sampled_rows(store: tuple[Store, int]) -> None:
+    """A key logged every 100 steps of 100,000: its 500 samples are read by their steps,
+    without listing the run's 1,000 matching steps."""
+    rows = [
+        {"_step": step, "loss": 1.0, **({"eval": 2.0} if step % 100 == 0 else {})}
+        for step in range(100_000)
+    ]
+    with store[0].write() as conn:
+        run_id = create_run(conn, store[1], None, "long", {})
+        _history.append_history(conn, run_id, rows[:50_000])
+        _history.append_history(conn, run_id, rows[50_000:])
+    conn = store[0].connection()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        got = _history.sampled_history(conn, run_id, json.dumps({"keys": ["eval"], "samples": 500}))
+    finally:
+        conn.set_trace_callback(None)
+    assert got == _expected(rows, ["eval"], 0, 10**9, 500)
+    assert not any("json_group_array" in sql or "count(*)" in sql for sql in statements)
