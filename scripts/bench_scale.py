@@ -31,10 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from runsapi.server import _history, _json_indexes, _runs  # noqa: E402
-from runsapi.server._accounts import create_user  # noqa: E402
 from runsapi.server._filters import compile_filters  # noqa: E402
 from runsapi.server._ordering import parse_order  # noqa: E402
-from runsapi.server._seed import SeedSpec, seed_project  # noqa: E402
+from runsapi.server._seed import bare_spec, seeded_store  # noqa: E402
 from runsapi.server._store import Store  # noqa: E402
 
 ORDERS = (
@@ -104,25 +103,8 @@ def _pages(store: Store, project_id: int, filters: dict[str, Any], order: str) -
 
 def bench_runs(directory: Path, size: int, repeat: int) -> dict[str, float]:
     path = directory / f"runs-{size}.db"
-    store = Store(path)
-    with store.write() as conn:
-        create_user(conn, "bench")
     started = time.perf_counter()
-    seeded = seed_project(
-        store,
-        SeedSpec(
-            entity="bench",
-            project=f"p{size}",
-            runs=size,
-            steps=1,
-            events=0,
-            files=0,
-            artifacts=False,
-            sweeps=2,
-            reports=0,
-        ),
-        username="bench",
-    )
+    store, seeded = seeded_store(path, bare_spec("bench", f"p{size}", runs=size, steps=1, sweeps=2))
     seconds = time.perf_counter() - started
     figures: dict[str, float] = {"seed": seconds}
     print(f"\n== {size:,} runs (seeded in {seconds:.1f} s, {_size(path):.1f} MB)")
@@ -208,24 +190,7 @@ def _rows(first: int, count: int, sparse_every: int) -> Iterator[dict[str, Any]]
 def bench_history(directory: Path, steps: int, repeat: int, batch: int) -> float:
     """Print the figures of a run of `steps` rows; returns the seconds appending took."""
     path = directory / f"history-{steps}.db"
-    store = Store(path)
-    with store.write() as conn:
-        create_user(conn, "bench")
-    seeded = seed_project(
-        store,
-        SeedSpec(
-            entity="bench",
-            project="h",
-            runs=1,
-            steps=0,
-            events=0,
-            files=0,
-            artifacts=False,
-            sweeps=0,
-            reports=0,
-        ),
-        username="bench",
-    )
+    store, seeded = seeded_store(path, bare_spec("bench", "h", runs=1))
     conn = store.connection()
     (run_id,) = conn.execute(
         "SELECT id FROM runs WHERE project_id = ?", (seeded.project_id,)

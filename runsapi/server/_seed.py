@@ -10,9 +10,10 @@ import math
 import random
 import sqlite3
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from runsapi.server import (
@@ -96,6 +97,24 @@ class SeedSpec:
     sparse_every: int = 100
     rare_every: int = 1000
     seed: int = 0
+
+
+def bare_spec(
+    entity: str, project: str, *, runs: int = 0, steps: int = 0, sweeps: int = 0
+) -> SeedSpec:
+    """Runs with `steps` history rows and nothing else (no system events, files,
+    artifacts or reports): what benchmarks and query tests seed."""
+    return SeedSpec(
+        entity=entity,
+        project=project,
+        runs=runs,
+        steps=steps,
+        events=0,
+        files=0,
+        artifacts=False,
+        sweeps=sweeps,
+        reports=0,
+    )
 
 
 @dataclass(frozen=True)
@@ -201,6 +220,18 @@ def _file_bytes(name: str, run: dict[str, Any], rng: random.Random) -> bytes:
     if name == "requirements.txt":
         return b"torch==2.3.0\nnumpy==1.26.4\nwandb==0.31.0\n"
     return _PNG_HEADER + rng.randbytes(256)
+
+
+def seeded_store(
+    path: Path, spec: SeedSpec, *, others: Sequence[str] = ()
+) -> tuple[Store, SeedResult]:
+    """A new database at `path` holding the user `spec.entity` (and the users `others`)
+    and `spec`'s project, owned and run by that user."""
+    store = Store(path)
+    with store.write() as conn:
+        for username in (spec.entity, *others):
+            _accounts.create_user(conn, username)
+    return store, seed_project(store, spec, username=spec.entity)
 
 
 def seed_project(

@@ -14,34 +14,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runsapi.server import _history
-from runsapi.server._accounts import create_user
 from runsapi.server._runs import create_run
 from runsapi.server._sampling import sample_indices
-from runsapi.server._seed import SeedSpec, seed_project
+from runsapi.server._seed import bare_spec, seeded_store
 from runsapi.server._store import Store
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, int]]:
     path: Path = tmp_path_factory.mktemp("spacing") / "spacing.db"
-    store = Store(path)
-    with store.write() as conn:
-        create_user(conn, "spacer")
-    seeded = seed_project(
-        store,
-        SeedSpec(
-            entity="spacer",
-            project="s",
-            runs=0,
-            steps=0,
-            events=0,
-            files=0,
-            artifacts=False,
-            sweeps=0,
-            reports=0,
-        ),
-        username="spacer",
-    )
+    store, seeded = seeded_store(path, bare_spec("spacer", "s"))
     yield store, seeded.project_id
     store.close()
 

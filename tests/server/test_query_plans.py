@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from runsapi.server import _json_indexes, _runs
-from runsapi.server._accounts import create_user
 from runsapi.server._filters import compile_filters
 from runsapi.server._ordering import parse_order
-from runsapi.server._seed import SeedSpec, seed_project
+from runsapi.server._seed import bare_spec, seeded_store
 from runsapi.server._store import Store
 from tests.server import oracle
 
@@ -73,24 +72,7 @@ class Recorder:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, int]]:
     path: Path = tmp_path_factory.mktemp("plans") / "plans.db"
-    store = Store(path)
-    with store.write() as conn:
-        create_user(conn, "planner")
-    seeded = seed_project(
-        store,
-        SeedSpec(
-            entity="planner",
-            project="p",
-            runs=300,
-            steps=1,
-            events=0,
-            files=0,
-            artifacts=False,
-            sweeps=2,
-            reports=0,
-        ),
-        username="planner",
-    )
+    store, seeded = seeded_store(path, bare_spec("planner", "p", runs=300, steps=1, sweeps=2))
     yield store, seeded.project_id
     store.close()
 
@@ -254,24 +236,7 @@ def test_indexed_pages_agree_with_the_oracle(
 
 def test_tag_rows_follow_the_runs(tmp_path: Path) -> None:
     """run_tags, kept by triggers, follows runs created, retagged and deleted."""
-    store = Store(tmp_path / "tags.db")
-    with store.write() as conn:
-        create_user(conn, "tagger")
-    seeded = seed_project(
-        store,
-        SeedSpec(
-            entity="tagger",
-            project="t",
-            runs=3,
-            steps=1,
-            events=0,
-            files=0,
-            artifacts=False,
-            sweeps=0,
-            reports=0,
-        ),
-        username="tagger",
-    )
+    store, seeded = seeded_store(tmp_path / "tags.db", bare_spec("tagger", "t", runs=3, steps=1))
     project_id = seeded.project_id
 
     def tagged(tag: str) -> int:
@@ -295,24 +260,8 @@ def test_tag_rows_follow_the_runs(tmp_path: Path) -> None:
 def test_the_username_on_runs_follows_users(tmp_path: Path) -> None:
     """runs.username, kept by triggers: set when a run is created by a user or given
     one, cleared when the user is deleted; and found by a username filter."""
-    store = Store(tmp_path / "users.db")
-    with store.write() as conn:
-        create_user(conn, "alice")
-        create_user(conn, "bob")
-    seeded = seed_project(
-        store,
-        SeedSpec(
-            entity="alice",
-            project="u",
-            runs=2,
-            steps=1,
-            events=0,
-            files=0,
-            artifacts=False,
-            sweeps=0,
-            reports=0,
-        ),
-        username="alice",
+    store, seeded = seeded_store(
+        tmp_path / "users.db", bare_spec("alice", "u", runs=2, steps=1), others=("bob",)
     )
     conn = store.connection()
     (bob,) = conn.execute("SELECT id FROM users WHERE username = 'bob'").fetchone()
