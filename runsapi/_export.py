@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from runsapi import _export_tables as tables
 from runsapi._checks import check_count
 from runsapi._constants import DEFAULT_PROJECT
+from runsapi._content_cache import atomically_replaced
 from runsapi._exceptions import UsageError
 from runsapi._filter_builder import Filter, normalize_filters
 from runsapi._history_rows import Row, check_keys
@@ -362,11 +363,9 @@ class _State:
         }
 
     def save(self, root: Path) -> None:
-        root.mkdir(parents=True, exist_ok=True)
-        partial = root / f".{STATE_FILE}.partial"
         body = {"version": STATE_VERSION, "projects": self.projects}
-        partial.write_text(json.dumps(body, indent=2, sort_keys=True), encoding="utf-8")
-        partial.replace(root / STATE_FILE)
+        with atomically_replaced(root / STATE_FILE) as part:
+            part.write_text(json.dumps(body, indent=2, sort_keys=True), encoding="utf-8")
 
 
 def run_command(args: argparse.Namespace) -> ExportSummary:

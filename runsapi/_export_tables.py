@@ -17,13 +17,12 @@ last part it completed, and no step is written twice.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runsapi._content_cache import atomically_replaced
 from runsapi._exceptions import UsageError
 from runsapi._frames import flatten
 from runsapi._history_rows import Row
@@ -135,15 +134,8 @@ def merge_by_id(path: Path, fresh: pyarrow.Table, key: str, replaced: set[str]) 
 def write_parquet(table: pyarrow.Table, path: Path) -> int:
     """Write `table` to `path` whole (a temporary file renamed into place); its size."""
     pa = arrow()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(handle)
-    try:
-        pa.parquet.write_table(table, temporary, compression="zstd")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomically_replaced(path) as part:
+        pa.parquet.write_table(table, part, compression="zstd")
     return path.stat().st_size
 
 
