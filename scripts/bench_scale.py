@@ -13,6 +13,10 @@ history (a dense key, a sparse key) and scan pages (`history` with a step window
 Figures are server-side costs (store calls, no HTTP); a loopback request adds a constant
 per page. Seeding is bounded by --budget seconds a size: a size that the rate of the sizes
 before predicts to exceed it is skipped with a note.
+
+At the end a table compares the sizes: for pages the cost per run listed (a filter's page
+at 1,000 runs may hold fewer than 100 runs), for counts the cost per count, with the ratio
+of the largest size's figure to the smallest's.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ FILTERS: dict[str, dict[str, Any]] = {
     "config range": {"config.lr.value": {"$lt": 2e-5}},
     "summary range": {"summary_metrics.loss": {"$lt": 0.06}},
     "summary + state": {"summary_metrics.acc": {"$gt": 0.98}, "state": "finished"},
+    "$or": {"$or": [{"state": "crashed"}, {"tags": "baseline"}]},
 }
 PAGE = 100
 
@@ -65,6 +70,9 @@ def _size(path: Path) -> float:
     """MB of the database, its WAL included."""
     wal = Path(f"{path}-wal")
     return (path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)) / 1e6
+
+
+Figures = dict[str, tuple[float, int]]  # label -> (seconds, runs listed or counted)
 
 
 def _timed(call: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -101,12 +109,14 @@ def _pages(store: Store, project_id: int, filters: dict[str, Any], order: str) -
         yield after
 
 
-def bench_runs(directory: Path, size: int, repeat: int) -> dict[str, float]:
+def bench_runs(directory: Path, size: int, repeat: int) -> tuple[float, Figures]:
+    """Seconds seeding took, and the figures of pages and counts."""
     path = directory / f"runs-{size}.db"
     started = time.perf_counter()
     store, seeded = seeded_store(path, bare_spec("bench", f"p{size}", runs=size, steps=1, sweeps=2))
-    seconds = time.perf_counter() - started
-    figures: dict[str, float] = {"seed": seconds}
+    seed_seconds = time.perf_counter() - started
+    seconds = seed_seconds
+    figures: Figures = {}
     print(f"\n== {size:,} runs (seeded in {seconds:.1f} s, {_size(path):.1f} MB)")
     conn = store.connection()
     # What the resolvers do first: index the config and summary keys named (once).
@@ -116,12 +126,12 @@ def bench_runs(directory: Path, size: int, repeat: int) -> dict[str, float]:
     _json_indexes.ensure(store, named)
     seconds = time.perf_counter() - started
     print(f"indexes of the keys named created in {seconds:.2f} s")
-    figures["index creation"] = seconds
     for order in ORDERS:
         for label in ("none", "state"):
             sql = compile_filters(FILTERS[label])
             deep = list(_pages(store, seeded.project_id, FILTERS[label], order))
             times = []
+            listed = []
             for after in deep:
 
                 def page(after: str = after, sql: Any = sql, order: str = order) -> Any:
@@ -134,31 +144,35 @@ def bench_runs(directory: Path, size: int, repeat: int) -> dict[str, float]:
                         first=PAGE,
                     )
 
-                elapsed, _ = _timed(page, repeat)
+                elapsed, (edges, _) = _timed(page, repeat)
                 times.append(elapsed)
+                listed.append(len(edges))
             worst = max(times)
-            figures[f"page {order} [{label}]"] = worst
-            print(f"page of {PAGE}  order {order:<24} filter {label:<16} {worst * 1e3:8.2f} ms")
+            figures[f"page {order} [{label}]"] = (worst, listed[times.index(worst)])
+            print(
+                f"page of {PAGE}  order {order:<24} filter {label:<16} {worst * 1e3:8.2f} ms"
+                f"  ({listed[times.index(worst)]} runs)"
+            )
     for label, filters in FILTERS.items():
         sql = compile_filters(filters)
         elapsed, count = _timed(
             lambda sql=sql: _runs.count_runs(conn, seeded.project_id, sql), repeat
         )
-        figures[f"count [{label}]"] = elapsed
+        figures[f"count [{label}]"] = (elapsed, 1)
         print(f"count          filter {label:<16} {elapsed * 1e3:8.2f} ms  ({count:,} runs)")
         if label != "none":
             edges_sql = sql
-            elapsed, _ = _timed(
+            elapsed, (edges, _) = _timed(
                 lambda sql=edges_sql: _runs.list_runs(
                     conn, seeded.project_id, filters=sql, order=None, after=None, first=PAGE
                 ),
                 repeat,
             )
-            figures[f"page +created_at [{label}]"] = elapsed
+            figures[f"page +created_at [{label}]"] = (elapsed, len(edges))
             order_label = "+created_at"
             print(
                 f"page of {PAGE}  order {order_label:<24} filter {label:<16}"
-                f" {elapsed * 1e3:8.2f} ms"
+                f" {elapsed * 1e3:8.2f} ms  ({len(edges)} runs)"
             )
     (indexes,) = conn.execute("SELECT count(*) FROM json_indexes").fetchone()
     ids = [row for (row,) in conn.execute("SELECT id FROM runs ORDER BY random() LIMIT 200")]
@@ -170,13 +184,33 @@ def bench_runs(directory: Path, size: int, repeat: int) -> dict[str, float]:
         with store.write() as writing:
             _runs.update_run(writing, run_id, {"summaryMetrics": summary, "state": "finished"})
     seconds = (time.perf_counter() - started) / len(ids)
-    figures["summary write"] = seconds
+    figures["write: summary and state"] = (seconds, 1)
     print(
         f"write: a run's summary and state, one transaction  {seconds * 1e3:8.2f} ms"
         f"  ({indexes} key indexes)"
     )
     store.close()
-    return figures
+    return seed_seconds, figures
+
+
+def print_comparison(by_size: dict[int, Figures]) -> None:
+    """Each figure at every size (us per run listed for pages, us per call otherwise)
+    and the ratio of the largest size's to the smallest's."""
+    sizes = sorted(by_size)
+    if len(sizes) < 2:
+        return
+    print("\n== across sizes (pages: us per run listed; counts and writes: us per call)")
+    header = "".join(f"{size:>12,}" for size in sizes)
+    print(f"{'':<52}{header}   ratio")
+    for label in by_size[sizes[0]]:
+        costs = []
+        for size in sizes:
+            seconds, runs = by_size[size].get(label, (float("nan"), 1))
+            costs.append(seconds / max(runs, 1) * 1e6)
+        ratio = costs[-1] / costs[0]
+        flag = "" if ratio <= 1.3 else "  > 1.3"
+        cells = "".join(f"{cost:12.2f}" for cost in costs)
+        print(f"{label:<52}{cells}   {ratio:5.2f}{flag}")
 
 
 def _rows(first: int, count: int, sparse_every: int) -> Iterator[dict[str, Any]]:
@@ -238,7 +272,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, nargs="*", default=[1_000, 10_000, 100_000])
     parser.add_argument("--steps", type=int, nargs="*", default=[10_000, 1_000_000])
-    parser.add_argument("--repeat", type=int, default=5, help="timings per figure (median)")
+    parser.add_argument("--repeat", type=int, default=7, help="timings per figure (median)")
     parser.add_argument("--budget", type=float, default=600, help="seconds of seeding a size")
     parser.add_argument("--batch", type=int, default=100_000, help="history rows per append")
     parser.add_argument("--dir", type=Path, help="where the databases go (default: a temp dir)")
@@ -247,11 +281,14 @@ def main() -> None:
         directory = args.dir or Path(temporary)
         directory.mkdir(parents=True, exist_ok=True)
         rate = 0.0  # seconds per run, then per history row, of the sizes before
+        by_size: dict[int, Figures] = {}
         for size in args.runs:
             if rate * size > args.budget:
                 print(f"\n== {size:,} runs: skipped (seeding would take ~{rate * size:.0f} s)")
                 continue
-            rate = bench_runs(directory, size, args.repeat)["seed"] / size
+            seeding, by_size[size] = bench_runs(directory, size, args.repeat)
+            rate = seeding / size
+        print_comparison(by_size)
         rate = 0.0
         for steps in args.steps:
             if rate * steps > args.budget:

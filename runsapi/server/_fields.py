@@ -2,8 +2,8 @@
 
 A scalar field is read by a value expression and a type expression whose results use
 SQLite's `json_type` names ('null', 'true', 'false', 'integer', 'real', 'text', 'array',
-'object'; SQL NULL when the field is missing). JSON paths are bound parameters, never
-spliced into the SQL text.
+'object'; SQL NULL when the field is missing). JSON paths are SQL literals (see
+`json_value_sql`), so that an expression index over a key serves the queries reading it.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ class Scalar:
 
     value_sql: str
     type_sql: str
-    value_params: tuple[Any, ...] = ()
-    type_params: tuple[Any, ...] = ()
     is_timestamp: bool = False
     nullable: bool = True
     # Whether an index of runs by (project_id, value) exists or is created on first use
     # (_json_indexes), so that comparisons and orders on it search the index.
     indexed: bool = False
+    # Whether the value is read from JSON (any JSON type; booleans read as 1 and 0, arrays
+    # and objects as their JSON text), not from a text column (text or NULL).
+    json: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def _json_field(column: str, keys: list[str]) -> Scalar:
         value_sql=json_value_sql(column, path),
         type_sql=f"json_type({column}, '{literal}')",
         indexed=True,
+        json=True,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from runsapi.server._fields import FilterError, Scalar, resolve_field
 from runsapi.server._ids import BadIdError, decode_cursor, encode_cursor
@@ -27,6 +27,17 @@ class Position:
     missing: bool
     value: Any
     row_id: int
+
+
+class IndexWalk(NamedTuple):
+    """One index search of a page: its condition, ORDER BY and parameters, and whether it
+    walks the key's index in the key's order (else it reads runs by row id: ties with
+    the cursor's value, or runs missing the key)."""
+
+    condition: str
+    order_by: str
+    params: list[Any]
+    by_key: bool
 
 
 @dataclass(frozen=True)
@@ -46,16 +57,18 @@ class Ordering:
     def beyond(self) -> str:
         return "<" if self.descending else ">"
 
-    def parts(self, after: Position | None) -> list[tuple[str, str, list[Any]]]:
-        """(condition, ORDER BY, params) of each index walk, in order, after `after`."""
+    def parts(self, after: Position | None, *, key_present: bool = False) -> list[IndexWalk]:
+        """Each index walk of a page, in order, after `after`;
+        without the runs missing the key when the filter lets none of them through
+        (`key_present`)."""
         parts = []
         if after is None or not after.missing:
             parts += self._present(after)
-        if self.field.nullable:
+        if self.field.nullable and not key_present:
             parts.append(self._missing(after))
         return parts
 
-    def _present(self, after: Position | None) -> list[tuple[str, str, list[Any]]]:
+    def _present(self, after: Position | None) -> list[IndexWalk]:
         """The runs having the key: first those tied with the cursor's value (by row id),
         then those beyond it. Each is an index search: SQLite does not search an index
         over an expression by a row value `(key, id) > (?, ?)`, and walking past the ties
@@ -65,10 +78,11 @@ class Ordering:
         parts = []
         if after is not None:
             parts.append(
-                (
+                IndexWalk(
                     f"{key} = ? AND runs.id {self.beyond} ?",
                     f"runs.id {self.direction}",
                     [after.value, after.row_id],
+                    by_key=False,
                 )
             )
         conditions: list[str] = []
@@ -82,10 +96,10 @@ class Ordering:
         if after is not None:
             conditions.append(f"{key} {self.beyond} ?")
             params.append(after.value)
-        parts.append((" AND ".join(conditions) or "1", order_by, params))
+        parts.append(IndexWalk(" AND ".join(conditions) or "1", order_by, params, by_key=True))
         return parts
 
-    def _missing(self, after: Position | None) -> tuple[str, str, list[Any]]:
+    def _missing(self, after: Position | None) -> IndexWalk:
         """The runs missing the key (by row id), after `after`."""
         key = self.field.value_sql
         condition = f"{key} IS NULL"
@@ -93,7 +107,7 @@ class Ordering:
         if after is not None and after.missing:
             condition += f" AND runs.id {self.beyond} ?"
             params.append(after.row_id)
-        return condition, f"runs.id {self.direction}", params
+        return IndexWalk(condition, f"runs.id {self.direction}", params, by_key=False)
 
     @staticmethod
     def position(cursor: str) -> Position:

@@ -11,7 +11,7 @@ from runsapi._shared.changes import DELETED, Change, apply_changes
 from runsapi._shared.json_codec import unwrap_config, wrap_config
 from runsapi.server import _artifact_versions
 from runsapi.server._accounts import Viewer, visible_entity
-from runsapi.server._filters import RunFilter, bind, sqlite_limits
+from runsapi.server._filters import PROJECT, RunFilter, bind, sqlite_limits
 from runsapi.server._ids import encode_id
 from runsapi.server._jsontext import dumps, dumps_queryable, loads_object, loads_value
 from runsapi.server._ordering import parse_order
@@ -110,31 +110,30 @@ SELECTIVE_RUNS = 1000
 
 def count_runs(conn: sqlite3.Connection, project_id: int, filters: RunFilter) -> int:
     """How many runs of the project match `filters` (compiled by _filters)."""
-    condition, params = filters.full()
+    if filters.count is not None:
+        sql, params = filters.count
+    else:
+        condition, params = filters.full()
+        sql = f"SELECT count(*) FROM runs WHERE runs.project_id = ? AND {condition}"
+        params = [PROJECT, *params]
     with sqlite_limits():
-        (count,) = conn.execute(
-            f"SELECT count(*) FROM runs WHERE runs.project_id = ? AND {condition}",
-            [project_id, *bind(params, project_id)],
-        ).fetchone()
+        (count,) = conn.execute(sql, bind(params, project_id)).fetchone()
     return int(count)
 
 
-def _page_condition(
-    conn: sqlite3.Connection, project_id: int, filters: RunFilter
-) -> tuple[str, list[Any]]:
-    """The condition a page reads runs by: with the filter's index terms when one of them
-    is selective (SQLite then searches its index and sorts what it finds), without them
-    otherwise (SQLite then walks the order's index, checking each run), as SQLite, which
-    keeps no statistics of values here, cannot tell which costs less. Each term's probe
-    reads at most SELECTIVE_RUNS entries of its own index."""
+def _searches_filter(conn: sqlite3.Connection, project_id: int, filters: RunFilter) -> bool:
+    """Whether a page searches the filter's indexes and sorts what it finds (when one of
+    its index terms is selective), or walks the order's index, checking each run: SQLite,
+    which keeps no statistics of values here, cannot tell which costs less. Each term's
+    probe reads at most SELECTIVE_RUNS entries of its own index."""
     for probe, params in filters.probes:
         (found,) = conn.execute(
             f"SELECT count(*) FROM ({probe} LIMIT ?)",
             [*bind(params, project_id), SELECTIVE_RUNS],
         ).fetchone()
         if found < SELECTIVE_RUNS:
-            return filters.full()
-    return filters.condition, filters.params
+            return True
+    return False
 
 
 def list_runs(
@@ -150,18 +149,32 @@ def list_runs(
     more runs follow."""
     ordering = parse_order(order)
     position = ordering.position(after) if after else None
+    key = ordering.field.value_sql
     rows: list[tuple[Any, ...]] = []
     with sqlite_limits():
-        condition, params = _page_condition(conn, project_id, filters)
-        params = bind(params, project_id)
-        for where, order_by, where_params in ordering.parts(position):
+        searched = _searches_filter(conn, project_id, filters)
+        for walk in ordering.parts(position, key_present=key in filters.present):
             if len(rows) > first:
                 break
+            # Walking, the filter's comparisons search no index but the order key's, and
+            # that one only where the walk goes by the key (not among ties, by row id).
+            condition, params = (
+                filters.full() if searched else filters.walked(key if walk.by_key else "")
+            )
+            matching = f"runs.project_id = ? AND {condition} AND {walk.condition}"
+            limit = [first + 1 - len(rows)]
+            if searched:
+                # Sort the ids of the runs found, then read the page's runs whole: the
+                # sort then carries a key and an id per run, not every column.
+                matching = (
+                    f"runs.id IN (SELECT runs.id FROM runs WHERE {matching}"
+                    f" ORDER BY {walk.order_by} LIMIT ?)"
+                )
+                limit *= 2
             rows += conn.execute(
-                f"SELECT {_COLUMNS}, {ordering.field.value_sql} FROM runs"
-                f" WHERE runs.project_id = ? AND {condition} AND {where}"
-                f" ORDER BY {order_by} LIMIT ?",
-                [project_id, *params, *where_params, first + 1 - len(rows)],
+                f"SELECT {_COLUMNS}, {key} FROM runs"
+                f" WHERE {matching} ORDER BY {walk.order_by} LIMIT ?",
+                [project_id, *bind(params, project_id), *walk.params, *limit],
             ).fetchall()
     page = [(_record(row), ordering.cursor(row[-1], row[0])) for row in rows[:first]]
     return page, len(rows) > first
