@@ -9,7 +9,8 @@ summary, one history row each), then for every order and filter shape it times p
 100 runs read the way the `runs` resolver reads them (first page and pages deep in the
 listing, keyset-paginated from the cursor of the page before), and the filtered counts.
 Runs of the given lengths are then appended to a run of their own and timed for sampled
-history (a dense key, a sparse key) and scan pages (`history` with a step window).
+history (a dense key, a sparse key logged every 100 steps, one logged as often at irregular
+steps) and scan pages (`history` with a step window).
 Figures are server-side costs (store calls, no HTTP); a loopback request adds a constant
 per page. Seeding is bounded by --budget seconds a size: a size that the rate of the sizes
 before predicts to exceed it is skipped with a note.
@@ -218,6 +219,8 @@ def _rows(first: int, count: int, sparse_every: int) -> Iterator[dict[str, Any]]
         row: dict[str, Any] = {"_step": step, "loss": 1.0 / (step + 1), "acc": step % 97 / 97}
         if step % sparse_every == 0:
             row["eval/loss"] = 2.0 / (step + 1)
+        if step * 2_654_435_761 % 1_000 < 1_000 // sparse_every:  # as often, at no spacing
+            row["val/acc"] = step % 89 / 89
         yield row
 
 
@@ -252,6 +255,9 @@ def bench_history(directory: Path, steps: int, repeat: int, batch: int) -> float
         ),
         "sampledHistory eval/loss (500)": lambda: _history.sampled_history(
             conn, run_id, json.dumps({"keys": ["_step", "eval/loss"], "samples": 500})
+        ),
+        "sampledHistory val/acc, irregular (500)": lambda: _history.sampled_history(
+            conn, run_id, json.dumps({"keys": ["_step", "val/acc"], "samples": 500})
         ),
         "history scan page (1000 rows, middle)": lambda: _history.history_rows(
             conn, run_id, steps // 2, steps // 2 + 1000, 1000

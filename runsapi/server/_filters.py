@@ -175,8 +175,9 @@ def _tags_count(filters: Mapping[str, Any]) -> Sql | None:
         return None
     if not all(isinstance(tag, str) for tag in tags):
         return None
+    counted = "count(*)" if len(tags) == 1 else "count(DISTINCT run_id)"  # a run has a tag once
     return (
-        "SELECT count(DISTINCT run_id) FROM run_tags WHERE project_id = ?"
+        f"SELECT {counted} FROM run_tags WHERE project_id = ?"
         f" AND tag IN ({','.join('?' * len(tags))})",
         [PROJECT, *tags],
     )
@@ -407,6 +408,10 @@ def _any(field: Field, leaf: Callable[[Scalar], Sql]) -> Sql:
 def _equals(field: Field, operand: Any) -> Sql:
     if isinstance(field, TagList) and isinstance(operand, list):
         return "(runs.tags = json(?))", [dumps_queryable(operand)]
+    if isinstance(field, TagList) and isinstance(operand, str):
+        # run_tags holds each run's text tags (kept by triggers): one primary-key search
+        # instead of reading the run's tag list.
+        return "EXISTS (SELECT 1 FROM run_tags WHERE run_id = runs.id AND tag = ?)", [operand]
     value = _operand(field, operand)
     return _any(field, partial(_equals_leaf, value=value))
 

@@ -292,3 +292,35 @@ def test_the_username_on_runs_follows_users(tmp_path: Path) -> None:
     ).fetchall()
     assert names == [("bobs", None), ("nobody", None)]
     store.close()
+
+
+def test_a_tags_count_reads_run_tags_alone(store: tuple[Store, int]) -> None:
+    """Counting runs by a tag (or `$in` tags) reads the tag index, no run."""
+    conn = store[0].connection()
+    search = "SEARCH run_tags USING COVERING INDEX run_tags_tag (project_id=? AND tag=?)"
+    for filters, plan in [
+        ({"tags": "baseline"}, [search]),
+        (
+            {"tags": {"$in": ["baseline", "ablation"]}},
+            ["USE TEMP B-TREE FOR count(DISTINCT)", search],
+        ),
+    ]:
+        recorder = Recorder(conn)
+        counted: Any = recorder
+        _runs.count_runs(counted, store[1], compile_filters(filters))
+        assert _plans(conn, recorder.statements) == [plan], filters
+
+
+@pytest.mark.parametrize("order", ["-summary_metrics.loss", "+summary_metrics.loss"])
+def test_a_walk_by_the_filtered_key_starts_at_its_range(
+    store: tuple[Store, int], order: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Walking the order's index, a comparison on the order key itself bounds the walk
+    (an index range), where checking it on each run would read the runs outside it."""
+    monkeypatch.setattr(_runs, "SELECTIVE_RUNS", 0)
+    statements = _page_statements(*store, {"summary_metrics.loss": {"$lt": 0.06}}, order)
+    plans = _plans(store[0].connection(), statements)
+    _assert_searches(plans, sorted_ok=False)
+    by_key = [line for plan in plans for line in plan if "runs_json_" in line]
+    by_key = [line for line in by_key if "<expr>=?" not in line]  # not ties, by row id
+    assert by_key and all("<expr><?" in line for line in by_key), plans
