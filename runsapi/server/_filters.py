@@ -100,7 +100,7 @@ class RunFilter(NamedTuple):
     probes: list[Sql]
     present: frozenset[str]
     # A count read from an index alone, for a filter that its index terms state exactly.
-    count: Sql | None = None
+    index_count: Sql | None = None
 
     def full(self) -> Sql:
         """The exact condition after the index terms, for SQLite to search those."""

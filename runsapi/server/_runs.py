@@ -110,8 +110,8 @@ SELECTIVE_RUNS = 1000
 
 def count_runs(conn: sqlite3.Connection, project_id: int, filters: RunFilter) -> int:
     """How many runs of the project match `filters` (compiled by _filters)."""
-    if filters.count is not None:
-        sql, params = filters.count
+    if filters.index_count is not None:
+        sql, params = filters.index_count
     else:
         condition, params = filters.full()
         sql = f"SELECT count(*) FROM runs WHERE runs.project_id = ? AND {condition}"
