@@ -68,7 +68,7 @@ class RequestContext:
         (`runCount`, `runs`) pass the same text."""
         if text not in self._run_filters:
             compiled = compile_filter_text(text)
-            _json_indexes.ensure(self.store, [compiled.condition, compiled.index_terms])
+            _json_indexes.ensure(self.store, [compiled.condition])
             self._run_filters[text] = compiled
         return self._run_filters[text]
 
@@ -76,6 +76,12 @@ class RequestContext:
         """The `order` argument, once the index of the key it names exists."""
         _json_indexes.ensure(self.store, [parse_order(order).field.value_sql])
         return order
+
+    def walk_index(self, order: str | None, filters: RunFilter) -> str | None:
+        """The walk index of a page's order and filter (_json_indexes.walk_index)."""
+        return _json_indexes.walk_index(
+            self.store, parse_order(order).field.value_sql, filters.condition
+        )
 
     def listed(self, runs: Iterable[Record]) -> None:
         """Note a page of runs, so that their history keys load together when asked."""

@@ -85,35 +85,50 @@ def _check_depth(filters: Mapping[str, Any]) -> None:
     raise FilterError(f"filters may nest objects and lists at most {MAX_FILTER_DEPTH} deep")
 
 
+class IndexTerm(NamedTuple):
+    """A plain comparison that every run the filter matches satisfies (`column = ?`,
+    `json_extract(...) IN (...)`, `... < ?`, a tag lookup): what SQLite searches an index
+    by. `probe` SELECTs the rows of that index it matches (to tell how selective it is);
+    `field` is the value expression of the field it compares (None: tags)."""
+
+    sql: str
+    params: list[Any]
+    probe: Sql
+    field: str | None
+
+
 class RunFilter(NamedTuple):
-    """A compiled filter: its exact condition, the index terms it implies (joined by AND;
-    "" when it implies none), and for each term a SELECT of the rows of its own index
-    that it matches (to tell how selective it is). `PROJECT` in the parameters stands for
-    the project's id, bound by `bind`. `present` holds the value expressions of the fields
-    that every matching run has a value of (a term compares it)."""
+    """A compiled filter: its exact condition and the index terms it implies (only the
+    top-level conjunction, and nested $and, imply any). `PROJECT` in the parameters
+    stands for the project's id, bound by `bind`. `present` holds the value expressions
+    of the fields that every matching run has a value of (a term compares it)."""
 
     document: Mapping[str, Any]
     condition: str
     params: list[Any]
-    index_terms: str
-    index_params: list[Any]
-    probes: list[Sql]
+    terms: list[IndexTerm]
     present: frozenset[str]
     # A count read from an index alone, for a filter that its index terms state exactly.
     index_count: Sql | None = None
 
     def full(self) -> Sql:
-        """The exact condition after the index terms, for SQLite to search those."""
-        if not self.index_terms:
-            return self.condition, self.params
-        return f"{self.index_terms} AND {self.condition}", self.index_params + self.params
+        """The exact condition after every index term, for SQLite to search by any."""
+        sql = " AND ".join([*(term.sql for term in self.terms), self.condition])
+        return sql, [param for term in self.terms for param in term.params] + self.params
 
-    def walked(self, order_value_sql: str) -> Sql:
-        """The exact condition with no index to search by but the order's (`+value`
-        keeps SQLite from searching an index by a comparison), for a page that walks the
-        order's index and checks each run: otherwise SQLite may search the filter's index
-        and sort all the runs it finds."""
-        return _document(self.document, resolve=partial(_walked_field, keep=order_value_sql))
+    def searching(self, term: IndexTerm) -> Sql:
+        """The exact condition for a page that searches `term`'s index (a selective
+        term's): the term and comparisons of its field are all SQLite may search by, as,
+        left to choose, it may search an unselective term's index instead."""
+        condition, params = self.walked(term.field or "")
+        return f"{term.sql} AND {condition}", [*term.params, *params]
+
+    def walked(self, keep: str) -> Sql:
+        """The exact condition with no index to search by but that of the field whose
+        value expression is `keep` (`+value` keeps SQLite from searching an index by a
+        comparison): for a page that walks the order's index and checks each run, where
+        SQLite might search the filter's index and sort all the runs it finds."""
+        return _document(self.document, resolve=partial(_walked_field, keep=keep))
 
 
 def _walked_field(key: str, keep: str) -> Field:
@@ -141,19 +156,10 @@ def compile_filters(filters: Mapping[str, Any]) -> RunFilter:
     others), its parameters, and the index terms it implies (_index_terms), by which
     SQLite can search an index for the runs a selective filter matches."""
     condition, params = _document(filters)
-    terms: list[tuple[Sql, Sql]] = []
-    present: set[str] = set()
-    _index_terms(filters, terms, present)
-    return RunFilter(
-        filters,
-        condition,
-        params,
-        " AND ".join(sql for (sql, _), _ in terms),
-        [param for (_, term_params), _ in terms for param in term_params],
-        [probe for _, probe in terms],
-        frozenset(present),
-        _tags_count(filters),
-    )
+    terms: list[IndexTerm] = []
+    _index_terms(filters, terms)
+    present = frozenset(term.field for term in terms if term.field is not None)
+    return RunFilter(filters, condition, params, terms, present, _tags_count(filters))
 
 
 def _tags_count(filters: Mapping[str, Any]) -> Sql | None:
@@ -192,20 +198,15 @@ def compile_filter_text(text: str | None) -> RunFilter:
 _MAX_INDEXED_IN = 256
 
 
-def _index_terms(
-    filters: Mapping[str, Any], terms: list[tuple[Sql, Sql]], present: set[str]
-) -> None:
-    """Plain comparisons that every run the filters match satisfies (implied by the
-    exact condition, never narrower): `column = ?`, `json_extract(...) IN (...)`,
-    `... < ?`, tag lookups. They are what SQLite's planner searches indexes by; the
-    exact condition is checked on the runs they find. Only the top-level conjunction
-    (and nested $and) is read: a negation or $or implies no such term. Each comes with
-    its probe (RunFilter.probes)."""
+def _index_terms(filters: Mapping[str, Any], terms: list[IndexTerm]) -> None:
+    """The IndexTerms the filters imply (never narrower than the exact condition, which
+    is checked on the runs a term finds). Only the top-level conjunction (and nested
+    $and) is read: a negation or $or implies no such term."""
     for key, value in filters.items():
         if key == "$and" and isinstance(value, list):
             for item in value:
                 if isinstance(item, Mapping):
-                    _index_terms(item, terms, present)
+                    _index_terms(item, terms)
             continue
         if key.startswith("$"):
             continue
@@ -215,15 +216,13 @@ def _index_terms(
             term = _index_term(field, op, operand)
             if term is not None:
                 terms.append(term)
-                if isinstance(field, Scalar):
-                    present.add(field.value_sql)
 
 
 def _indexable(value: Any) -> bool:
     return isinstance(value, (int, float, str)) and not isinstance(value, bool)
 
 
-def _index_term(field: Field, op: str, operand: Any) -> tuple[Sql, Sql] | None:
+def _index_term(field: Field, op: str, operand: Any) -> IndexTerm | None:
     if isinstance(field, TagList):
         tags = operand if op == "$in" else [operand] if op == "$eq" else None
         if not isinstance(tags, list) or not tags or len(tags) > _MAX_INDEXED_IN:
@@ -231,19 +230,20 @@ def _index_term(field: Field, op: str, operand: Any) -> tuple[Sql, Sql] | None:
         if not all(isinstance(tag, str) for tag in tags):
             return None
         tagged = f"run_tags.project_id = ? AND run_tags.tag IN ({','.join('?' * len(tags))})"
-        return (
-            (f"runs.id IN (SELECT run_tags.run_id FROM run_tags WHERE {tagged})", [PROJECT, *tags]),
+        return IndexTerm(
+            f"runs.id IN (SELECT run_tags.run_id FROM run_tags WHERE {tagged})",
+            [PROJECT, *tags],
             (f"SELECT 1 FROM run_tags WHERE {tagged}", [PROJECT, *tags]),
+            None,
         )
     if not isinstance(field, Scalar) or not field.indexed:
         return None
     term = _scalar_term(field, op, operand)
     if term is None:
         return None
-    return term, (
-        f"SELECT 1 FROM runs WHERE runs.project_id = ? AND {term[0]}",
-        [PROJECT, *term[1]],
-    )
+    sql, params = term
+    probe = f"SELECT 1 FROM runs WHERE runs.project_id = ? AND {sql}"
+    return IndexTerm(sql, params, (probe, [PROJECT, *params]), field.value_sql)
 
 
 def _scalar_term(field: Scalar, op: str, operand: Any) -> Sql | None:

@@ -66,17 +66,18 @@ def append_history(conn: sqlite3.Connection, run_id: int, rows: Iterable[Mapping
     (last_step,) = conn.execute("SELECT last_step FROM runs WHERE id = ?", (run_id,)).fetchone()
     signatures: Counter[Signature] = Counter()
     keysets: dict[Signature, int] = {}
-    spans: dict[int, list[Any]] = {}  # keyset -> [rows, first step, last step, step gcd]
-    # keyset -> (first step, step gcd) of the rows stored before; gcd None when unknown
+    # keyset -> [rows, first step, last step, step gcd, first step stored, rows stored]
+    spans: dict[int, list[Any]] = {}
+    # keyset -> (first step, step gcd, rows) of the rows stored before; gcd None if unknown
     stored = {
-        keyset: (first, step_gcd)
-        for keyset, first, step_gcd in conn.execute(
-            "SELECT keyset_id, first_step, step_gcd FROM run_keysets"
+        keyset: (first, step_gcd, count)
+        for keyset, first, step_gcd, count in conn.execute(
+            "SELECT keyset_id, first_step, step_gcd, row_count FROM run_keysets"
             " WHERE run_id = ? AND row_count > 0",
             (run_id,),
         )
     }
-    batch: list[tuple[int, int, int, str]] = []
+    batch: list[tuple[int, int, int, int, str]] = []
     # Signatures by (keys, value types): rows of a run repeat a few shapes, and a shape's
     # signature is its types' names, but for maps (their `_type` names them).
     known: dict[tuple[tuple[str, ...], tuple[type, ...]], Signature] = {}
@@ -102,15 +103,16 @@ def append_history(conn: sqlite3.Connection, run_id: int, rows: Iterable[Mapping
         signatures[signature] += 1
         span = spans.get(keyset)
         if span is None:
-            first, step_gcd = stored.get(keyset, (step, 0))
+            first, step_gcd, count = stored.get(keyset, (step, 0, 0))
             gcd_now = None if step_gcd is None else math.gcd(step_gcd, step - first)
-            spans[keyset] = [1, step, step, gcd_now, first]
+            span = spans[keyset] = [1, step, step, gcd_now, first, count]
         else:
             span[0] += 1
             span[2] = step
             if span[3] is not None:
                 span[3] = math.gcd(span[3], step - span[4])
-        batch.append((run_id, step, keyset, dumps(row)))
+        ordinal = span[5] + span[0] - 1  # the row's rank among its keyset's rows
+        batch.append((run_id, step, keyset, ordinal, dumps(row)))
         if len(batch) >= INSERT_BATCH_ROWS:
             total += _flush(conn, batch)
     total += _flush(conn, batch)
@@ -122,9 +124,10 @@ def append_history(conn: sqlite3.Connection, run_id: int, rows: Iterable[Mapping
     return total
 
 
-def _flush(conn: sqlite3.Connection, batch: list[tuple[int, int, int, str]]) -> int:
+def _flush(conn: sqlite3.Connection, batch: list[tuple[int, int, int, int, str]]) -> int:
     conn.executemany(
-        "INSERT INTO history (run_id, step, keyset_id, row) VALUES (?, ?, ?, ?)", batch
+        "INSERT INTO history (run_id, step, keyset_id, ordinal, row) VALUES (?, ?, ?, ?, ?)",
+        batch,
     )
     count = len(batch)
     batch.clear()
@@ -154,7 +157,7 @@ def _record_keys(
         " last_step = excluded.last_step, step_gcd = excluded.step_gcd",
         [
             (run_id, keyset, rows, first, last, step_gcd)
-            for keyset, (rows, first, last, step_gcd, _) in spans.items()
+            for keyset, (rows, first, last, step_gcd, _, _) in spans.items()
         ],
     )
 
@@ -262,14 +265,16 @@ class _Keyset(NamedTuple):
     # gcd of its steps' distances to its first step: every step is first + k * step_gcd;
     # None when unknown (rows stored before the server kept it)
     step_gcd: int | None
+    # the first rank stored: the rows before it were stored before ranks were kept
+    ranked_from: int
 
 
 def _keysets(conn: sqlite3.Connection, run_id: int) -> list[_Keyset]:
     return [
-        _Keyset(keyset, frozenset(json.loads(text)), rows, first, last, step_gcd)
-        for keyset, text, rows, first, last, step_gcd in conn.execute(
+        _Keyset(keyset, frozenset(json.loads(text)), rows, first, last, step_gcd, ranked_from)
+        for keyset, text, rows, first, last, step_gcd, ranked_from in conn.execute(
             "SELECT keysets.id, keysets.keys, row_count, coalesce(first_step, 0),"
-            " coalesce(last_step, -1), step_gcd FROM run_keysets"
+            " coalesce(last_step, -1), step_gcd, ranked_from FROM run_keysets"
             " JOIN keysets ON keysets.id = run_keysets.keyset_id WHERE run_keysets.run_id = ?",
             (run_id,),
         )
@@ -300,6 +305,8 @@ def _history_texts(
     stride = _stride(filled, first, last, count)
     if stride is not None:
         return _evenly_spaced_rows(conn, run_id, first, last, stride, lo, hi, samples)
+    if len(filled) == 1 and filled[0].ranked_from == 0:
+        return _ranked_rows(conn, run_id, filled[0], lo, hi, samples)
     ids = [keyset.id for keyset in filled]
     return _sampled_rows(
         conn,
@@ -348,6 +355,47 @@ def _evenly_spaced_rows(
         return []
     ranks = [low + index for index in sample_indices(high - low + 1, samples)]
     return _rows_at(conn, "history", run_id, [first + rank * stride for rank in ranks])
+
+
+def _ranked_rows(
+    conn: sqlite3.Connection, run_id: int, keyset: _Keyset, lo: int, hi: int, samples: int
+) -> list[str]:
+    """Down-sampled rows of one keyset with lo <= step <= hi when every row of it has its
+    rank: the ranks of the window's ends take an index search each, and the rows chosen
+    are read by rank, so no step is listed however irregular the steps are."""
+    low = 0 if lo <= keyset.first_step else _rank_at(conn, run_id, keyset.id, lo, "ASC")
+    high = (
+        keyset.rows - 1 if hi >= keyset.last_step else _rank_at(conn, run_id, keyset.id, hi, "DESC")
+    )
+    if low is None or high is None or high < low or samples <= 0:
+        return []
+    ranks = [low + index for index in sample_indices(high - low + 1, samples)]
+    rows: list[str] = []
+    for chunk in _chunks(ranks, _STEPS_PER_QUERY):
+        rows.extend(
+            row
+            for (row,) in conn.execute(
+                "SELECT row FROM history INDEXED BY history_ordinal WHERE run_id = ?"
+                f" AND keyset_id = ? AND ordinal IN ({','.join('?' * len(chunk))})"
+                " ORDER BY ordinal",
+                [run_id, keyset.id, *chunk],
+            )
+        )
+    return rows
+
+
+def _rank_at(
+    conn: sqlite3.Connection, run_id: int, keyset_id: int, step: int, direction: str
+) -> int | None:
+    """The rank of the keyset's first row at or after `step` (ASC), or its last row at or
+    before it (DESC); None when there is none."""
+    bound = ">=" if direction == "ASC" else "<="
+    row = conn.execute(
+        "SELECT ordinal FROM history INDEXED BY history_keyset WHERE run_id = ?"
+        f" AND keyset_id = ? AND step {bound} ? ORDER BY step {direction} LIMIT 1",
+        (run_id, keyset_id, step),
+    ).fetchone()
+    return None if row is None else int(row[0])
 
 
 def history_rows(

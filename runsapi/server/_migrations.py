@@ -413,6 +413,17 @@ MIGRATIONS: tuple[str, ...] = (
         UPDATE runs SET username = NULL WHERE user_id = OLD.id;
     END;
     """,
+    # A history row's rank among its (run, keyset)'s rows (steps only increase), so that
+    # rows of a key logged at irregular steps are sampled by rank without listing the
+    # steps (_history.py). Rows written before have none: a (run, keyset) has ranks from
+    # `ranked_from` on (its row count now; 0 for one created later).
+    """
+    ALTER TABLE history ADD COLUMN ordinal INTEGER;
+    CREATE INDEX history_ordinal ON history (run_id, keyset_id, ordinal)
+        WHERE ordinal IS NOT NULL;
+    ALTER TABLE run_keysets ADD COLUMN ranked_from INTEGER NOT NULL DEFAULT 0;
+    UPDATE run_keysets SET ranked_from = row_count;
+    """,
 )
 
 

@@ -57,29 +57,33 @@ class Ordering:
     def beyond(self) -> str:
         return "<" if self.descending else ">"
 
-    def parts(self, after: Position | None, *, key_present: bool = False) -> list[IndexWalk]:
-        """Each index walk of a page, in order, after `after`;
-        without the runs missing the key when the filter lets none of them through
-        (`key_present`)."""
+    def parts(
+        self, after: Position | None, *, key_present: bool = False, searched: bool = True
+    ) -> list[IndexWalk]:
+        """Each index walk of a page, in order, after `after`; without the runs missing
+        the key when the filter lets none of them through (`key_present`). With
+        `searched` false, the conditions on the key and row id are written so that SQLite
+        searches no index by them (`+key`), for a page that searches a filter's index."""
+        plus = "" if searched else "+"
+        key, row = f"{plus}{self.field.value_sql}", f"{plus}runs.id"
         parts = []
         if after is None or not after.missing:
-            parts += self._present(after)
+            parts += self._present(after, key, row)
         if self.field.nullable and not key_present:
-            parts.append(self._missing(after))
+            parts.append(self._missing(after, key, row))
         return parts
 
-    def _present(self, after: Position | None) -> list[IndexWalk]:
+    def _present(self, after: Position | None, key: str, row: str) -> list[IndexWalk]:
         """The runs having the key: first those tied with the cursor's value (by row id),
         then those beyond it. Each is an index search: SQLite does not search an index
         over an expression by a row value `(key, id) > (?, ?)`, and walking past the ties
         would cost as many rows as there are ties."""
-        key = self.field.value_sql
-        order_by = f"{key} {self.direction}, runs.id {self.direction}"
+        order_by = f"{self.field.value_sql} {self.direction}, runs.id {self.direction}"
         parts = []
         if after is not None:
             parts.append(
                 IndexWalk(
-                    f"{key} = ? AND runs.id {self.beyond} ?",
+                    f"{key} = ? AND {row} {self.beyond} ?",
                     f"runs.id {self.direction}",
                     [after.value, after.row_id],
                     by_key=False,
@@ -99,13 +103,12 @@ class Ordering:
         parts.append(IndexWalk(" AND ".join(conditions) or "1", order_by, params, by_key=True))
         return parts
 
-    def _missing(self, after: Position | None) -> IndexWalk:
+    def _missing(self, after: Position | None, key: str, row: str) -> IndexWalk:
         """The runs missing the key (by row id), after `after`."""
-        key = self.field.value_sql
         condition = f"{key} IS NULL"
         params: list[Any] = []
         if after is not None and after.missing:
-            condition += f" AND runs.id {self.beyond} ?"
+            condition += f" AND {row} {self.beyond} ?"
             params.append(after.row_id)
         return IndexWalk(condition, f"runs.id {self.direction}", params, by_key=False)
 

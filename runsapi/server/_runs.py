@@ -11,7 +11,7 @@ from runsapi._shared.changes import DELETED, Change, apply_changes
 from runsapi._shared.json_codec import unwrap_config, wrap_config
 from runsapi.server import _artifact_versions
 from runsapi.server._accounts import Viewer, visible_entity
-from runsapi.server._filters import PROJECT, RunFilter, bind, sqlite_limits
+from runsapi.server._filters import PROJECT, IndexTerm, RunFilter, bind, sqlite_limits
 from runsapi.server._ids import encode_id
 from runsapi.server._jsontext import dumps, dumps_queryable, loads_object, loads_value
 from runsapi.server._ordering import parse_order
@@ -121,19 +121,24 @@ def count_runs(conn: sqlite3.Connection, project_id: int, filters: RunFilter) ->
     return int(count)
 
 
-def _searches_filter(conn: sqlite3.Connection, project_id: int, filters: RunFilter) -> bool:
-    """Whether a page searches the filter's indexes and sorts what it finds (when one of
-    its index terms is selective), or walks the order's index, checking each run: SQLite,
-    which keeps no statistics of values here, cannot tell which costs less. Each term's
-    probe reads at most SELECTIVE_RUNS entries of its own index."""
-    for probe, params in filters.probes:
+def _selective_term(
+    conn: sqlite3.Connection, project_id: int, filters: RunFilter
+) -> IndexTerm | None:
+    """The filter's index term matching the fewest runs when it matches fewer than
+    SELECTIVE_RUNS: a page then searches its index and sorts what it finds; else (None)
+    the page walks the order's index, checking each run. SQLite, which keeps no
+    statistics of values here, cannot tell which costs less. Each term's probe reads at
+    most SELECTIVE_RUNS entries of its own index."""
+    chosen, fewest = None, SELECTIVE_RUNS
+    for term in filters.terms:
+        probe, params = term.probe
         (found,) = conn.execute(
             f"SELECT count(*) FROM ({probe} LIMIT ?)",
             [*bind(params, project_id), SELECTIVE_RUNS],
         ).fetchone()
-        if found < SELECTIVE_RUNS:
-            return True
-    return False
+        if found < fewest:
+            chosen, fewest = term, found
+    return chosen
 
 
 def list_runs(
@@ -144,25 +149,31 @@ def list_runs(
     order: str | None,
     after: str | None,
     first: int,
+    walk_index: str | None = None,
 ) -> tuple[list[tuple[RunRecord, str]], bool]:
     """One page of (run, cursor) matching `filters` (compiled by _filters) and whether
-    more runs follow."""
+    more runs follow. `walk_index` names the order's and filter's walk index
+    (_json_indexes.walk_index), for a page that walks the order."""
     ordering = parse_order(order)
     position = ordering.position(after) if after else None
     key = ordering.field.value_sql
     rows: list[tuple[Any, ...]] = []
     with sqlite_limits():
-        searched = _searches_filter(conn, project_id, filters)
-        for walk in ordering.parts(position, key_present=key in filters.present):
+        term = _selective_term(conn, project_id, filters)
+        walks = ordering.parts(position, key_present=key in filters.present, searched=term is None)
+        for walk in walks:
             if len(rows) > first:
                 break
-            # Walking, the filter's comparisons search no index but the order key's, and
-            # that one only where the walk goes by the key (not among ties, by row id).
-            condition, params = (
-                filters.full() if searched else filters.walked(key if walk.by_key else "")
-            )
+            if term is not None:
+                condition, params = filters.searching(term)
+            else:
+                # The filter's comparisons search no index but the order key's, and that
+                # one only where the walk goes by the key (not among ties, by row id).
+                condition, params = filters.walked(key if walk.by_key else "")
             matching = f"runs.project_id = ? AND {condition} AND {walk.condition}"
             limit = [first + 1 - len(rows)]
+            searched = term is not None
+            table = f"runs INDEXED BY {walk_index}" if walk_index and not searched else "runs"
             if searched:
                 # Sort the ids of the runs found, then read the page's runs whole: the
                 # sort then carries a key and an id per run, not every column.
@@ -172,7 +183,7 @@ def list_runs(
                 )
                 limit *= 2
             rows += conn.execute(
-                f"SELECT {_COLUMNS}, {key} FROM runs"
+                f"SELECT {_COLUMNS}, {key} FROM {table}"
                 f" WHERE {matching} ORDER BY {walk.order_by} LIMIT ?",
                 [project_id, *bind(params, project_id), *walk.params, *limit],
             ).fetchall()

@@ -3,7 +3,7 @@ module doc) match exactly what the rules say, at the edges where a value alone c
 another kind: booleans read as 1 and 0, arrays and objects as JSON text, numbers sort
 before text. Each filter is read every way the server reads one (a page searching the
 filter's index, a page walking the order's index, a count) and negated, against the
-oracle."""
+oracle; walked pages walk the walk index of the order and the filter's keys."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 
 from runsapi.server import _json_indexes, _runs
 from runsapi.server._filters import compile_filters
+from runsapi.server._ordering import parse_order
 from runsapi.server._seed import bare_spec, seeded_store
 from runsapi.server._store import Store
 from tests.server import oracle
@@ -83,10 +84,16 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, int
 
 def _names(store: Store, project_id: int, filters: dict[str, Any], order: str) -> list[str]:
     compiled = compile_filters(filters)
-    named = [compiled.condition, compiled.index_terms, "json_extract(runs.summary_q, '$.\"x\"')"]
-    _json_indexes.ensure(store, named)
+    value = parse_order(order).field.value_sql
+    _json_indexes.ensure(store, [compiled.condition, value])
     edges, more = _runs.list_runs(
-        store.connection(), project_id, filters=compiled, order=order, after=None, first=100
+        store.connection(),
+        project_id,
+        filters=compiled,
+        order=order,
+        after=None,
+        first=100,
+        walk_index=_json_indexes.walk_index(store, value, compiled.condition),
     )
     assert not more
     return sorted(run["name"] for run, _ in edges)

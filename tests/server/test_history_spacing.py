@@ -5,6 +5,7 @@ rule says: rows having the keys, in the step window, evenly spaced by rank."""
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -113,3 +114,86 @@ def test_sparse_key_reads_only_the_sampled_rows(store: tuple[Store, int]) -> Non
         conn.set_trace_callback(None)
     assert got == _expected(rows, ["eval"], 0, 10**9, 500)
     assert not any("json_group_array" in sql or "count(*)" in sql for sql in statements)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    gaps=st.lists(st.integers(1, 40), min_size=1, max_size=150),
+    logged=st.lists(st.booleans(), min_size=150, max_size=150),
+    batches=st.integers(1, 4),
+    lo=st.integers(-5, 3_000),
+    width=st.integers(0, 6_000),
+    samples=st.integers(0, 40),
+    ranked_later=st.booleans(),
+)
+def test_keys_at_irregular_steps_sample_as_the_rule_says(
+    store: tuple[Store, int],
+    gaps: list[int],
+    logged: list[bool],
+    batches: int,
+    lo: int,
+    width: int,
+    samples: int,
+    ranked_later: bool,
+) -> None:
+    """A key logged at irregular steps (one keyset): sampled by rank, in any window; and
+    the same rows for a keyset whose first rows were stored before ranks were kept."""
+    rows: list[dict[str, Any]] = []
+    step = 0
+    for gap, has in zip(gaps, logged, strict=False):
+        step += gap
+        rows.append({"_step": step, "val": step / 3} if has else {"_step": step, "loss": 1.0})
+    with store[0].write() as conn:
+        run_id = create_run(conn, store[1], None, f"r{next(_run_names)}", {})
+        size = max(1, len(rows) // batches)
+        for begin in range(0, len(rows), size):
+            _history.append_history(conn, run_id, rows[begin : begin + size])
+            if ranked_later and begin == 0:  # as if the first batch came before ranks
+                conn.execute("UPDATE history SET ordinal = NULL WHERE run_id = ?", (run_id,))
+                conn.execute(
+                    "UPDATE run_keysets SET ranked_from = row_count WHERE run_id = ?", (run_id,)
+                )
+    conn = store[0].connection()
+    hi = lo + width
+    for keys in (["_step", "val"], ["_step", "loss"]):
+        spec = json.dumps({"keys": keys, "samples": samples, "minStep": lo, "maxStep": hi})
+        assert _history.sampled_history(conn, run_id, spec) == _expected(
+            rows, keys, lo, hi, samples
+        ), keys
+
+
+def test_a_key_at_irregular_steps_is_read_by_rank(store: tuple[Store, int]) -> None:
+    """A key logged at 1 % of 100,000 steps at no regular spacing: its 500 samples (in a
+    window too) are read by rank, without listing or counting its 1,000 steps."""
+    rng = random.Random(24)
+    rows = [
+        {"_step": step, "loss": 1.0, **({"val": step / 3} if rng.random() < 0.01 else {})}
+        for step in range(100_000)
+    ]
+    with store[0].write() as conn:
+        run_id = create_run(conn, store[1], None, "irregular", {})
+        _history.append_history(conn, run_id, rows[:50_000])
+        _history.append_history(conn, run_id, rows[50_000:])
+    conn = store[0].connection()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        whole = json.dumps({"keys": ["val"], "samples": 500})
+        window = json.dumps({"keys": ["val"], "samples": 500, "minStep": 5_000, "maxStep": 60_000})
+        got = [_history.sampled_history(conn, run_id, spec) for spec in (whole, window)]
+    finally:
+        conn.set_trace_callback(None)
+    assert got == [
+        _expected(rows, ["val"], 0, 10**9, 500),
+        _expected(rows, ["val"], 5_000, 60_000, 500),
+    ]
+    assert not any("json_group_array" in sql or "count(*)" in sql for sql in statements)
+    ranked = [sql for sql in statements if "ordinal IN" in sql]
+    assert ranked
+    for sql in ranked:  # one index search a rank, not a walk of the keyset's rows
+        plan = [line for *_, line in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        assert plan == [
+            "SEARCH history USING INDEX history_ordinal (run_id=? AND keyset_id=? AND ordinal=?)"
+        ], plan

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from runsapi.server import _json_indexes, _runs
-from runsapi.server._filters import compile_filters
+from runsapi.server._filters import RunFilter, compile_filters
 from runsapi.server._ordering import parse_order
 from runsapi.server._seed import bare_spec, seeded_store
 from runsapi.server._store import Store
@@ -102,20 +102,30 @@ def _assert_searches(plans: list[list[str]], *, sorted_ok: bool) -> None:
 def _page_statements(
     store: Store, project_id: int, filters: dict[str, Any], order: str
 ) -> list[tuple[str, list[Any]]]:
-    compiled = compile_filters(filters)
-    named = [compiled.condition, compiled.index_terms, parse_order(order).field.value_sql]
-    _json_indexes.ensure(store, named)
+    compiled, walk = _indexed(store, filters, order)
     recorder = Recorder(store.connection())
     conn: Any = recorder
-    edges, _ = _runs.list_runs(
-        conn, project_id, filters=compiled, order=order, after=None, first=20
-    )
+
+    def page(after: str | None) -> list[tuple[dict[str, Any], str]]:
+        edges, _ = _runs.list_runs(
+            conn, project_id, filters=compiled, order=order, after=after, first=20, walk_index=walk
+        )
+        return edges
+
+    edges = page(None)
     if edges:  # a page after a cursor, and after the cursor of a run missing the key
-        last = edges[-1][1]
-        _runs.list_runs(conn, project_id, filters=compiled, order=order, after=last, first=20)
-    missing = parse_order(order).cursor(None, 150)
-    _runs.list_runs(conn, project_id, filters=compiled, order=order, after=missing, first=20)
+        page(edges[-1][1])
+    page(parse_order(order).cursor(None, 150))
     return recorder.statements
+
+
+def _indexed(store: Store, filters: dict[str, Any], order: str) -> tuple[RunFilter, str | None]:
+    """The compiled filter, once the indexes the resolvers create for it and the order
+    exist, and the name of its walk index."""
+    compiled = compile_filters(filters)
+    value = parse_order(order).field.value_sql
+    _json_indexes.ensure(store, [compiled.condition, value])
+    return compiled, _json_indexes.walk_index(store, value, compiled.condition)
 
 
 @pytest.mark.parametrize("order", ORDERS)
@@ -146,7 +156,7 @@ def test_filtered_pages_search_an_index(
 @pytest.mark.parametrize("shape", sorted(FILTERS))
 def test_filtered_counts_search_an_index(store: tuple[Store, int], shape: str) -> None:
     compiled = compile_filters(FILTERS[shape])
-    _json_indexes.ensure(store[0], [compiled.index_terms])
+    _json_indexes.ensure(store[0], [compiled.condition])
     recorder = Recorder(store[0].connection())
     conn: Any = recorder
     _runs.count_runs(conn, store[1], compiled)
@@ -154,21 +164,22 @@ def test_filtered_counts_search_an_index(store: tuple[Store, int], shape: str) -
 
 
 def test_selective_filters_search_by_their_own_index(store: tuple[Store, int]) -> None:
-    """A count of a selective filter searches the index of the filtered field itself."""
+    """A count of a selective filter searches the index of the filtered field itself (a
+    key's own index, or a walk index led by the key: the same entries in the same order)."""
     conn = store[0].connection()
     for filters, index in [
-        ({"state": "crashed"}, "runs_state"),
-        ({"config.lr.value": {"$lt": 2e-5}}, "runs_json_"),
-        ({"summary_metrics.loss": {"$lt": 0.06}}, "runs_json_"),
+        ({"state": "crashed"}, "runs_state (project_id=? AND state=?)"),
+        ({"config.lr.value": {"$lt": 2e-5}}, "(project_id=? AND <expr><?)"),
+        ({"summary_metrics.loss": {"$lt": 0.06}}, "(project_id=? AND <expr><?)"),
         ({"tags": "baseline"}, "run_tags_tag"),
     ]:
         compiled = compile_filters(filters)
-        _json_indexes.ensure(store[0], [compiled.index_terms])
+        _json_indexes.ensure(store[0], [compiled.condition])
         recorder = Recorder(conn)
         counted: Any = recorder
         _runs.count_runs(counted, store[1], compiled)
         (plan,) = _plans(conn, recorder.statements)
-        assert any(f"INDEX {index}" in line for line in plan), (filters, plan)
+        assert any(index in line for line in plan), (filters, plan)
 
 
 def test_key_indexes_are_recorded_and_capped(store: tuple[Store, int]) -> None:
@@ -185,15 +196,19 @@ def test_key_indexes_are_recorded_and_capped(store: tuple[Store, int]) -> None:
 def _listed(
     store: Store, project_id: int, filters: dict[str, Any], order: str, page: int
 ) -> list[str]:
-    compiled = compile_filters(filters)
-    named = [compiled.condition, compiled.index_terms, parse_order(order).field.value_sql]
-    _json_indexes.ensure(store, named)
+    compiled, walk = _indexed(store, filters, order)
     conn = store.connection()
     names: list[str] = []
     after = None
     while True:
         edges, more = _runs.list_runs(
-            conn, project_id, filters=compiled, order=order, after=after, first=page
+            conn,
+            project_id,
+            filters=compiled,
+            order=order,
+            after=after,
+            first=page,
+            walk_index=walk,
         )
         names += [run["name"] for run, _ in edges]
         if not more:
@@ -321,6 +336,55 @@ def test_a_walk_by_the_filtered_key_starts_at_its_range(
     statements = _page_statements(*store, {"summary_metrics.loss": {"$lt": 0.06}}, order)
     plans = _plans(store[0].connection(), statements)
     _assert_searches(plans, sorted_ok=False)
-    by_key = [line for plan in plans for line in plan if "runs_json_" in line]
+    by_key = [line for plan in plans for line in plan if "<expr>" in line]
     by_key = [line for line in by_key if "<expr>=?" not in line]  # not ties, by row id
     assert by_key and all("<expr><?" in line for line in by_key), plans
+
+
+@pytest.mark.parametrize("order", ["+created_at", "-summary_metrics.loss", "+username"])
+def test_a_walk_reads_the_filter_keys_from_its_walk_index(
+    tmp_path: Path, order: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A walked page whose filter compares config or summary keys walks the walk index of
+    the order and those keys: each run's keys are read from the index entry, not its JSON."""
+    monkeypatch.setattr(_runs, "SELECTIVE_RUNS", 0)
+    walking, seeded = seeded_store(tmp_path / "walk.db", bare_spec("walk", "p", runs=100))
+    store = walking, seeded.project_id
+    filters = {"config.lr.value": {"$lt": 2e-5}, "summary_metrics.acc": {"$gt": 0.5}}
+    _, walk = _indexed(store[0], filters, order)
+    assert walk is not None and walk.startswith("runs_walk_")
+    (columns,) = (
+        store[0]
+        .connection()
+        .execute("SELECT path FROM json_indexes WHERE name = ?", (walk,))
+        .fetchone()
+    )
+    assert columns.split("\n")[2:] == [
+        'json_extract(config_q, \'$."lr"."value"\')',
+        "json_extract(summary_q, '$.\"acc\"')",
+    ]
+    statements = _page_statements(*store, filters, order)
+    pages = [(sql, params) for sql, params in statements if "count(*)" not in sql]  # no probes
+    plans = _plans(store[0].connection(), pages)
+    store[0].close()
+    _assert_searches(plans, sorted_ok=False)
+    assert pages and all(any(f"INDEX {walk}" in line for line in plan) for plan in plans), plans
+
+
+def test_walk_indexes_are_capped(tmp_path: Path) -> None:
+    store, _ = seeded_store(tmp_path / "walks.db", bare_spec("w", "p", runs=20))
+    try:
+        names = [
+            _json_indexes.walk_index(
+                store, "runs.created_at", compile_filters({f"config.k{i}": 1}).condition
+            )
+            for i in range(_json_indexes.MAX_WALK_INDEXES + 3)
+        ]
+        assert all(names[: _json_indexes.MAX_WALK_INDEXES]) and not any(names[-3:])
+        assert len(set(names[: _json_indexes.MAX_WALK_INDEXES])) == _json_indexes.MAX_WALK_INDEXES
+        again = compile_filters({"config.k0": 1}).condition
+        assert _json_indexes.walk_index(store, "runs.created_at", again) == names[0]
+        without = compile_filters({"state": "crashed"}).condition  # no key to read
+        assert _json_indexes.walk_index(store, "runs.created_at", without) is None
+    finally:
+        store.close()

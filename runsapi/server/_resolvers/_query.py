@@ -85,13 +85,15 @@ def _project_runs(
     order: str | None = None,
 ) -> Record:
     context = context_of(info)
+    compiled = context.run_filter(filters)
     edges, has_next = _runs.list_runs(
         context.conn,
         record["_row"],
-        filters=context.run_filter(filters),
+        filters=compiled,
         order=context.run_order(order),
         after=after,
         first=page_size(first),
+        walk_index=context.walk_index(order, compiled),
     )
     context.listed(node for node, _ in edges)
     return connection(edges, has_next, after)
