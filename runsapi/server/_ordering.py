@@ -58,13 +58,13 @@ class Ordering:
         return "<" if self.descending else ">"
 
     def parts(
-        self, after: Position | None, *, key_present: bool = False, searched: bool = True
+        self, after: Position | None, *, key_present: bool = False, searchable: bool = True
     ) -> list[IndexWalk]:
         """Each index walk of a page, in order, after `after`; without the runs missing
-        the key when the filter lets none of them through (`key_present`). With
-        `searched` false, the conditions on the key and row id are written so that SQLite
+        the key when the filter lets none of them through (`key_present`). Not
+        `searchable`, the conditions on the key and row id are written so that SQLite
         searches no index by them (`+key`), for a page that searches a filter's index."""
-        plus = "" if searched else "+"
+        plus = "" if searchable else "+"
         key, row = f"{plus}{self.field.value_sql}", f"{plus}runs.id"
         parts = []
         if after is None or not after.missing:

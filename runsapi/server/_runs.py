@@ -160,28 +160,30 @@ def list_runs(
     rows: list[tuple[Any, ...]] = []
     with sqlite_limits():
         term = _selective_term(conn, project_id, filters)
-        walks = ordering.parts(position, key_present=key in filters.present, searched=term is None)
+        walks = ordering.parts(
+            position, key_present=key in filters.present, searchable=term is None
+        )
         for walk in walks:
             if len(rows) > first:
                 break
-            if term is not None:
-                condition, params = filters.searching(term)
-            else:
-                # The filter's comparisons search no index but the order key's, and that
-                # one only where the walk goes by the key (not among ties, by row id).
-                condition, params = filters.walked(key if walk.by_key else "")
-            matching = f"runs.project_id = ? AND {condition} AND {walk.condition}"
             limit = [first + 1 - len(rows)]
-            searched = term is not None
-            table = f"runs INDEXED BY {walk_index}" if walk_index and not searched else "runs"
-            if searched:
-                # Sort the ids of the runs found, then read the page's runs whole: the
-                # sort then carries a key and an id per run, not every column.
+            if term is not None:
+                # Search the term's index; sort the ids of the runs found, then read the
+                # page's runs whole: the sort carries a key and an id a run, not every column.
+                condition, params = filters.searching(term)
+                table = "runs"
                 matching = (
-                    f"runs.id IN (SELECT runs.id FROM runs WHERE {matching}"
-                    f" ORDER BY {walk.order_by} LIMIT ?)"
+                    f"runs.id IN (SELECT runs.id FROM runs WHERE runs.project_id = ?"
+                    f" AND {condition} AND {walk.condition} ORDER BY {walk.order_by} LIMIT ?)"
                 )
                 limit *= 2
+            else:
+                # Walk the order's index: the filter's comparisons search no index but the
+                # order key's, and that one only where the walk goes by the key (not among
+                # ties, by row id).
+                condition, params = filters.walked(key if walk.by_key else "")
+                table = f"runs INDEXED BY {walk_index}" if walk_index else "runs"
+                matching = f"runs.project_id = ? AND {condition} AND {walk.condition}"
             rows += conn.execute(
                 f"SELECT {_COLUMNS}, {key} FROM {table}"
                 f" WHERE {matching} ORDER BY {walk.order_by} LIMIT ?",
