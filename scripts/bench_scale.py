@@ -101,7 +101,12 @@ def _pages(store: Store, project_id: int, filters: dict[str, Any], order: str) -
     skipped = 0
     while skipped < total // 2:
         edges, more = _runs.list_runs(
-            conn, project_id, filters=sql, order=order, after=after, first=1000
+            conn,
+            project_id,
+            filters=sql,
+            order=order,
+            after=after,
+            first=min(1000, total // 2 - skipped),
         )
         if not edges:
             break
