@@ -181,19 +181,36 @@ def _rows_at(
     conn: sqlite3.Connection, table: str, run_id: int, positions: Sequence[int]
 ) -> list[str]:
     """The rows (JSON text) of a run at the given positions, in order."""
+    return [row for _, row in _keyed_rows(conn, table, run_id, _POSITION[table], positions)]
+
+
+def _keyed_rows(
+    conn: sqlite3.Connection,
+    table: str,
+    run_id: int,
+    column: str,
+    values: Sequence[int],
+    keyset_id: int | None = None,
+) -> list[tuple[int, str]]:
+    """(position, row) of the run's rows in `table` whose `column` (the position, or the
+    rank within the keyset `keyset_id`: "ordinal", by the index of ranks) is one of
+    `values`, in order."""
     position = _POSITION[table]
-    rows: list[str] = []
-    for chunk in _chunks(positions, _STEPS_PER_QUERY):
-        marks = ",".join("?" * len(chunk))
-        rows.extend(
-            row
-            for (row,) in conn.execute(
-                f"SELECT row FROM {table} WHERE run_id = ? AND {position} IN ({marks})"
-                f" ORDER BY {position}",
-                [run_id, *chunk],
+    source, scope = table, "run_id = ?"
+    params: list[Any] = [run_id]
+    if column == "ordinal":
+        source, scope = "history INDEXED BY history_ordinal", "run_id = ? AND keyset_id = ?"
+        params.append(keyset_id)
+    found: list[tuple[int, str]] = []
+    for chunk in _chunks(sorted(values), _STEPS_PER_QUERY):
+        found.extend(
+            conn.execute(
+                f"SELECT {position}, row FROM {source} WHERE {scope}"
+                f" AND {column} IN ({','.join('?' * len(chunk))}) ORDER BY {column}",
+                [*params, *chunk],
             )
         )
-    return rows
+    return found
 
 
 def _gap_free_rows(
@@ -305,8 +322,12 @@ def _history_texts(
     stride = _stride(filled, first, last, count)
     if stride is not None:
         return _evenly_spaced_rows(conn, run_id, first, last, stride, lo, hi, samples)
-    if len(filled) == 1 and filled[0].ranked_from == 0:
-        return _ranked_rows(conn, run_id, filled[0], lo, hi, samples)
+    ranked = max(filled, key=lambda keyset: keyset.rows)
+    others = [keyset for keyset in filled if keyset is not ranked]
+    # Listing the others' steps and finding the rank of each costs about what listing five
+    # times as many steps does.
+    if ranked.ranked_from == 0 and sum(keyset.rows for keyset in others) * 5 <= ranked.rows:
+        return _ranked_rows(conn, run_id, ranked, others, lo, hi, samples)
     ids = [keyset.id for keyset in filled]
     return _sampled_rows(
         conn,
@@ -358,30 +379,61 @@ def _evenly_spaced_rows(
 
 
 def _ranked_rows(
-    conn: sqlite3.Connection, run_id: int, keyset: _Keyset, lo: int, hi: int, samples: int
+    conn: sqlite3.Connection,
+    run_id: int,
+    ranked: _Keyset,
+    others: list[_Keyset],
+    lo: int,
+    hi: int,
+    samples: int,
 ) -> list[str]:
-    """Down-sampled rows of one keyset with lo <= step <= hi when every row of it has its
-    rank: the ranks of the window's ends take an index search each, and the rows chosen
-    are read by rank, so no step is listed however irregular the steps are."""
-    low = 0 if lo <= keyset.first_step else _rank_at(conn, run_id, keyset.id, lo, "ASC")
-    high = (
-        keyset.rows - 1 if hi >= keyset.last_step else _rank_at(conn, run_id, keyset.id, hi, "DESC")
-    )
-    if low is None or high is None or high < low or samples <= 0:
+    """Down-sampled rows with lo <= step <= hi of a keyset whose rows all have their rank
+    (`ranked`) and of smaller keysets (`others`), without listing the ranked keyset's steps
+    however irregular they are: the ranks of the window's ends take an index search each,
+    the others' steps in the window are listed and each one's place among the ranked rows
+    found by an index search, and the rows chosen are read by rank or by step."""
+    low = 0 if lo <= ranked.first_step else _rank_at(conn, run_id, ranked.id, lo, "ASC")
+    high: int | None = ranked.rows - 1
+    if hi < ranked.last_step:
+        high = _rank_at(conn, run_id, ranked.id, hi, "DESC")
+    in_window = 0 if low is None or high is None else max(0, high - low + 1)
+    low = low or 0
+    listed = _listed_steps(conn, run_id, others, lo, hi)
+    # The place of each listed step among all the rows: its index, plus the ranked rows
+    # before it.
+    places = []
+    for index, step in enumerate(listed):
+        after = _rank_at(conn, run_id, ranked.id, step, "ASC")
+        before = in_window if after is None else min(max(after - low, 0), in_window)
+        places.append(index + before)
+    ranks, steps = [], []
+    passed = 0  # listed rows placed before the chosen one
+    for place in sample_indices(in_window + len(listed), samples):
+        while passed < len(places) and places[passed] < place:
+            passed += 1
+        if passed < len(places) and places[passed] == place:
+            steps.append(listed[passed])
+        else:
+            ranks.append(low + place - passed)
+    found = _keyed_rows(conn, "history", run_id, "ordinal", ranks, ranked.id)
+    found += _keyed_rows(conn, "history", run_id, "step", steps)
+    return [row for _, row in sorted(found)]
+
+
+def _listed_steps(
+    conn: sqlite3.Connection, run_id: int, keysets: list[_Keyset], lo: int, hi: int
+) -> list[int]:
+    """The steps of the keysets' rows with lo <= step <= hi, in order."""
+    if not keysets:
         return []
-    ranks = [low + index for index in sample_indices(high - low + 1, samples)]
-    rows: list[str] = []
-    for chunk in _chunks(ranks, _STEPS_PER_QUERY):
-        rows.extend(
-            row
-            for (row,) in conn.execute(
-                "SELECT row FROM history INDEXED BY history_ordinal WHERE run_id = ?"
-                f" AND keyset_id = ? AND ordinal IN ({','.join('?' * len(chunk))})"
-                " ORDER BY ordinal",
-                [run_id, keyset.id, *chunk],
-            )
-        )
-    return rows
+    ids = [keyset.id for keyset in keysets]
+    (listed,) = conn.execute(
+        "SELECT json_group_array(step) FROM (SELECT step FROM history INDEXED BY"
+        f" history_keyset WHERE run_id = ? AND keyset_id IN ({','.join('?' * len(ids))})"
+        " AND step >= ? AND step <= ? ORDER BY step)",
+        [run_id, *ids, lo, hi],
+    ).fetchone()
+    return sorted(json.loads(listed))
 
 
 def _rank_at(

@@ -122,6 +122,7 @@ def test_sparse_key_reads_only_the_sampled_rows(store: tuple[Store, int]) -> Non
 @given(
     gaps=st.lists(st.integers(1, 40), min_size=1, max_size=150),
     logged=st.lists(st.booleans(), min_size=150, max_size=150),
+    also=st.lists(st.integers(0, 9), min_size=150, max_size=150),
     batches=st.integers(1, 4),
     lo=st.integers(-5, 3_000),
     width=st.integers(0, 6_000),
@@ -132,19 +133,24 @@ def test_keys_at_irregular_steps_sample_as_the_rule_says(
     store: tuple[Store, int],
     gaps: list[int],
     logged: list[bool],
+    also: list[int],
     batches: int,
     lo: int,
     width: int,
     samples: int,
     ranked_later: bool,
 ) -> None:
-    """A key logged at irregular steps (one keyset): sampled by rank, in any window; and
-    the same rows for a keyset whose first rows were stored before ranks were kept."""
+    """A key logged at irregular steps, in one keyset or, with another key at some of its
+    steps, in two: sampled by rank, in any window; and the same rows for a keyset whose
+    first rows were stored before ranks were kept."""
     rows: list[dict[str, Any]] = []
     step = 0
-    for gap, has in zip(gaps, logged, strict=False):
+    for gap, has, other in zip(gaps, logged, also, strict=False):
         step += gap
-        rows.append({"_step": step, "val": step / 3} if has else {"_step": step, "loss": 1.0})
+        row: dict[str, Any] = {"_step": step, "val": step / 3} if has else {"_step": step}
+        if other == 0:  # a tenth of the rows: a second keyset with "val", a few without
+            row["other"] = 1
+        rows.append(row if len(row) > 1 else {**row, "loss": 1.0})
     with store[0].write() as conn:
         run_id = create_run(conn, store[1], None, f"r{next(_run_names)}", {})
         size = max(1, len(rows) // batches)
@@ -157,7 +163,7 @@ def test_keys_at_irregular_steps_sample_as_the_rule_says(
                 )
     conn = store[0].connection()
     hi = lo + width
-    for keys in (["_step", "val"], ["_step", "loss"]):
+    for keys in (["_step", "val"], ["_step", "loss"], ["_step", "other"]):
         spec = json.dumps({"keys": keys, "samples": samples, "minStep": lo, "maxStep": hi})
         assert _history.sampled_history(conn, run_id, spec) == _expected(
             rows, keys, lo, hi, samples
@@ -197,3 +203,41 @@ def test_a_key_at_irregular_steps_is_read_by_rank(store: tuple[Store, int]) -> N
         assert plan == [
             "SEARCH history USING INDEX history_ordinal (run_id=? AND keyset_id=? AND ordinal=?)"
         ], plan
+
+
+def test_a_key_in_two_keysets_lists_only_the_smaller(
+    store: tuple[Store, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key at irregular steps, with a second key at a few of them (two keysets): the
+    smaller keyset's steps are listed and placed among the larger one's ranks; the larger
+    one's are not listed."""
+    rng = random.Random(25)
+    rows: list[dict[str, Any]] = []
+    for step in range(100_000):
+        row: dict[str, Any] = {"_step": step, "loss": 1.0}
+        if rng.random() < 0.01:
+            row["test"] = step / 3
+            if rng.random() < 0.02:
+                row["eval"] = step / 5
+        rows.append(row)
+    with store[0].write() as conn:
+        run_id = create_run(conn, store[1], None, "two-keysets", {})
+        _history.append_history(conn, run_id, rows)
+    listed: list[int] = []
+    listing = _history._listed_steps
+
+    def counted(*args: Any) -> list[int]:
+        steps = listing(*args)
+        listed.extend(steps)
+        return steps
+
+    monkeypatch.setattr(_history, "_listed_steps", counted)
+    conn = store[0].connection()
+    for window in ({}, {"minStep": 20_000, "maxStep": 70_000}):
+        spec = json.dumps({"keys": ["test"], "samples": 300, **window})
+        lo, hi = window.get("minStep", 0), window.get("maxStep", 10**9)
+        assert _history.sampled_history(conn, run_id, spec) == _expected(
+            rows, ["test"], lo, hi, 300
+        )
+    both = sum(1 for row in rows if "test" in row and "eval" in row)
+    assert 0 < len(listed) <= 2 * both < sum(1 for row in rows if "test" in row) // 10
