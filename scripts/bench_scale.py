@@ -9,9 +9,9 @@ summary, one history row each), then for every order and filter shape it times p
 100 runs read the way the `runs` resolver reads them (first page and pages deep in the
 listing, keyset-paginated from the cursor of the page before), and the filtered counts.
 Runs of the given lengths are then appended to a run of their own and timed for sampled
-history (a dense key, a sparse key logged every 100 steps, two logged as often at irregular
-steps: one in rows of its own keyset, one in two keysets) and scan pages (`history` with a
-step window).
+history (a dense key, a sparse key logged every 100 steps, three logged as often at
+irregular steps: one in rows of its own keyset, one in a large keyset and a small one, one
+in two keysets alike) and scan pages (`history` with a step window).
 Figures are server-side costs (store calls, no HTTP); a loopback request adds a constant
 per page. Seeding is bounded by --budget seconds a size: a size that the rate of the sizes
 before predicts to exceed it is skipped with a note.
@@ -240,13 +240,19 @@ def _rows(first: int, count: int, sparse_every: int) -> Iterator[dict[str, Any]]
         row: dict[str, Any] = {"_step": step, "loss": 1.0 / (step + 1), "acc": step % 97 / 97}
         if step % sparse_every == 0:
             row["eval/loss"] = 2.0 / (step + 1)
-        # Two keys logged as often as eval/loss at no regular spacing: val/acc never with
-        # eval/loss (its rows are one keyset), test/acc with it at times (two keysets).
+        # Three keys logged as often as eval/loss at no regular spacing: val/acc never with
+        # eval/loss (its rows are one keyset), test/acc with it at times (a large keyset
+        # and a small one), hp/acc with hp/lr every other time (two keysets alike).
         scattered = step * 2_654_435_761 % 2**32 % 1_000
-        if scattered < 1_000 // sparse_every and step % sparse_every:
+        share = 1_000 // sparse_every
+        if scattered < share and step % sparse_every:
             row["val/acc"] = step % 89 / 89
-        elif scattered >= 1_000 - 1_000 // sparse_every:
+        elif scattered >= 1_000 - share:
             row["test/acc"] = step % 83 / 83
+        elif share <= scattered < 2 * share and step % sparse_every:
+            row["hp/acc"] = step % 79 / 79
+            if scattered % 2:
+                row["hp/lr"] = 0.1
         yield row
 
 
@@ -288,6 +294,9 @@ def bench_history(directory: Path, steps: int, repeat: int, batch: int) -> float
         "sampledHistory test/acc, irregular, 2 keysets": lambda: _history.sampled_history(
             conn, run_id, json.dumps({"keys": ["_step", "test/acc"], "samples": 500})
         ),
+        "sampledHistory hp/acc, irregular, 2 keysets alike": lambda: _history.sampled_history(
+            conn, run_id, json.dumps({"keys": ["_step", "hp/acc"], "samples": 500})
+        ),
         "history scan page (1000 rows, middle)": lambda: _history.history_rows(
             conn, run_id, steps // 2, steps // 2 + 1000, 1000
         ),
@@ -298,7 +307,7 @@ def bench_history(directory: Path, steps: int, repeat: int, batch: int) -> float
     }
     for label, call in cases.items():
         elapsed, rows = _timed(call, repeat)
-        print(f"{label:<46} {elapsed * 1e3:8.2f} ms  ({len(rows)} rows)")
+        print(f"{label:<52} {elapsed * 1e3:8.2f} ms  ({len(rows)} rows)")
     store.close()
     return seconds
 

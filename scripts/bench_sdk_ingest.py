@@ -2,6 +2,7 @@
 
     python scripts/bench_sdk_ingest.py                      # 20,000 steps x 20 keys; 1 run, then 8
     python scripts/bench_sdk_ingest.py --steps 2000 --runs 2   # to try it out
+    python scripts/bench_sdk_ingest.py --indexed 8   # with 8 summary keys indexed first
 
 Starts a server on 127.0.0.1 (a fresh database in a temporary directory), then runs one
 training process, and then `--runs` at once, each `wandb.init` -> `log` x steps (`--keys`
@@ -21,7 +22,9 @@ Prints, for each phase:
 
 wandb-core batches the stream (a POST every 15 s, or at ~10 MiB, and at finish), so most
 rows arrive in a few large POSTs. Every run's history is checked complete afterwards.
-Figures, not assertions.
+With `--indexed N`, the first N logged metrics get the indexes that filtering and ordering
+runs by them create (a key index each, and a walk index of `+created_at` and each), which
+every summary update then keeps up to date. Figures, not assertions.
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ sys.path.insert(0, str(ROOT))
 from runsapi.server._accounts import ensure_user  # noqa: E402
 from runsapi.server._app import create_app  # noqa: E402
 from runsapi.server._constants import DEFAULT_USERNAME, HOST  # noqa: E402
+from runsapi.server._filters import compile_filters  # noqa: E402
+from runsapi.server._json_indexes import ensure, walk_index  # noqa: E402
+from runsapi.server._store import Store  # noqa: E402
 
 PROJECT = "bench-sdk"
 TRAINING = textwrap.dedent(
@@ -116,6 +122,18 @@ def _serve(db: Path) -> tuple[str, str, StreamTimer, uvicorn.Server, threading.T
     while not server.started:
         time.sleep(0.01)
     return f"http://{HOST}:{sock.getsockname()[1]}", key, timer, server, thread
+
+
+def _index_metrics(db: Path, count: int) -> None:
+    """The indexes that filters and orders on the first `count` metrics create."""
+    store = Store(db)
+    try:
+        for index in range(count):
+            condition = compile_filters({f"summary_metrics.metric/{index}": {"$gt": 0.5}}).condition
+            ensure(store, [condition])
+            walk_index(store, "runs.created_at", condition)
+    finally:
+        store.close()
 
 
 def _environment(base_url: str, key: str, scratch: Path) -> dict[str, str]:
@@ -194,15 +212,20 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20_000, help="steps per run (%(default)s)")
     parser.add_argument("--runs", type=int, default=8, help="concurrent runs (%(default)s)")
     parser.add_argument("--keys", type=int, default=20, help="metrics per step (%(default)s)")
+    parser.add_argument("--indexed", type=int, default=0, help="metrics indexed (%(default)s)")
     args = parser.parse_args()
     if not (0 < args.steps <= 1_000_000 and 0 < args.runs <= 64 and 0 < args.keys <= 1_000):
         parser.error("bounds: 1..1,000,000 steps, 1..64 runs, 1..1,000 keys")
     with tempfile.TemporaryDirectory(prefix="runsapi-bench-sdk-") as scratch:
         db = Path(scratch) / "bench.db"
         base_url, key, timer, server, thread = _serve(db)
+        _index_metrics(db, args.indexed)
         env = _environment(base_url, key, Path(scratch))
         try:
-            print(f"wandb SDK -> runsapi server at {base_url} (loopback, {os.cpu_count()} CPUs)")
+            print(
+                f"wandb SDK -> runsapi server at {base_url} (loopback, {os.cpu_count()} CPUs,"
+                f" {args.indexed} metrics indexed)"
+            )
             for runs in dict.fromkeys((1, args.runs)):
                 phase = _phase(runs, args.steps, args.keys, env, timer, db)
                 _report(runs, args.steps, args.keys, phase)
