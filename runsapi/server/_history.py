@@ -402,8 +402,7 @@ def _ranked_rows(
     # The place of each listed step among all the rows: its index, plus the ranked rows
     # before it.
     places = []
-    for index, step in enumerate(listed):
-        after = _rank_at(conn, run_id, ranked.id, step, "ASC")
+    for index, after in enumerate(_ranks_at(conn, run_id, ranked.id, listed)):
         before = in_window if after is None else min(max(after - low, 0), in_window)
         places.append(index + before)
     ranks, steps = [], []
@@ -434,6 +433,23 @@ def _listed_steps(
         [run_id, *ids, lo, hi],
     ).fetchone()
     return sorted(json.loads(listed))
+
+
+def _ranks_at(
+    conn: sqlite3.Connection, run_id: int, keyset_id: int, steps: Sequence[int]
+) -> list[int | None]:
+    """For each step, the rank of the keyset's first row at or after it (None: none),
+    in one statement: an index search a step, without a round trip each."""
+    ranks: dict[int, int | None] = {}
+    for chunk in _chunks(steps, _STEPS_PER_QUERY):
+        (found,) = conn.execute(
+            "SELECT json_group_array(json_array(wanted.value, (SELECT ordinal FROM history"
+            " INDEXED BY history_keyset WHERE run_id = ? AND keyset_id = ?"
+            " AND step >= wanted.value ORDER BY step LIMIT 1))) FROM json_each(?) AS wanted",
+            (run_id, keyset_id, json.dumps(list(chunk))),
+        ).fetchone()
+        ranks.update((step, rank) for step, rank in json.loads(found))
+    return [ranks[step] for step in steps]
 
 
 def _rank_at(
