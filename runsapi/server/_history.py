@@ -5,7 +5,10 @@ its keyset, the sorted keys whose values are not null. `sampledHistory` selects 
 keysets that contain every requested key and reads only rows of those keysets through
 the (run_id, keyset_id, step) index, so a sparse key is found without scanning the run.
 Each (run, keyset) also keeps its row count and first and last step: when the wanted
-rows have no gaps between their steps, as usual, sampling needs no index walk at all.
+rows have no gaps between their steps, as usual, sampling needs no index walk at all; nor
+does it when they are evenly spaced (the gcd of their steps' distances is kept too). Each
+row also keeps its rank among its keyset's rows, so that rows at irregular steps are
+sampled by rank (_ranked_rows).
 """
 
 from __future__ import annotations

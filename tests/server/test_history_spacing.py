@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,28 @@ def test_sparse_keys_sample_as_the_rule_says(
         ), keys
 
 
+def _stored_in_halves(store: tuple[Store, int], name: str, rows: list[dict[str, Any]]) -> int:
+    """A new run holding `rows`, appended in two batches; its row id."""
+    with store[0].write() as conn:
+        run_id = create_run(conn, store[1], None, name, {})
+        _history.append_history(conn, run_id, rows[: len(rows) // 2])
+        _history.append_history(conn, run_id, rows[len(rows) // 2 :])
+    return run_id
+
+
+def _sampled_traced(
+    conn: sqlite3.Connection, run_id: int, specs: list[dict[str, Any]]
+) -> tuple[list[Any], list[str]]:
+    """sampledHistory of each spec, and the SQL statements they ran."""
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        got = [_history.sampled_history(conn, run_id, json.dumps(spec)) for spec in specs]
+    finally:
+        conn.set_trace_callback(None)
+    return got, statements
+
+
 def test_sparse_key_reads_only_the_sampled_rows(store: tuple[Store, int]) -> None:
     """A key logged every 100 steps of 100,000: its 500 samples are read by their steps,
     without listing the run's 1,000 matching steps."""
@@ -101,17 +124,9 @@ def test_sparse_key_reads_only_the_sampled_rows(store: tuple[Store, int]) -> Non
         {"_step": step, "loss": 1.0, **({"eval": 2.0} if step % 100 == 0 else {})}
         for step in range(100_000)
     ]
-    with store[0].write() as conn:
-        run_id = create_run(conn, store[1], None, "long", {})
-        _history.append_history(conn, run_id, rows[:50_000])
-        _history.append_history(conn, run_id, rows[50_000:])
+    run_id = _stored_in_halves(store, "long", rows)
     conn = store[0].connection()
-    statements: list[str] = []
-    conn.set_trace_callback(statements.append)
-    try:
-        got = _history.sampled_history(conn, run_id, json.dumps({"keys": ["eval"], "samples": 500}))
-    finally:
-        conn.set_trace_callback(None)
+    (got,), statements = _sampled_traced(conn, run_id, [{"keys": ["eval"], "samples": 500}])
     assert got == _expected(rows, ["eval"], 0, 10**9, 500)
     assert not any("json_group_array" in sql or "count(*)" in sql for sql in statements)
 
@@ -178,19 +193,12 @@ def test_a_key_at_irregular_steps_is_read_by_rank(store: tuple[Store, int]) -> N
         {"_step": step, "loss": 1.0, **({"val": step / 3} if rng.random() < 0.01 else {})}
         for step in range(100_000)
     ]
-    with store[0].write() as conn:
-        run_id = create_run(conn, store[1], None, "irregular", {})
-        _history.append_history(conn, run_id, rows[:50_000])
-        _history.append_history(conn, run_id, rows[50_000:])
+    run_id = _stored_in_halves(store, "irregular", rows)
     conn = store[0].connection()
-    statements: list[str] = []
-    conn.set_trace_callback(statements.append)
-    try:
-        whole = json.dumps({"keys": ["val"], "samples": 500})
-        window = json.dumps({"keys": ["val"], "samples": 500, "minStep": 5_000, "maxStep": 60_000})
-        got = [_history.sampled_history(conn, run_id, spec) for spec in (whole, window)]
-    finally:
-        conn.set_trace_callback(None)
+    whole = {"keys": ["val"], "samples": 500}
+    got, statements = _sampled_traced(
+        conn, run_id, [whole, {**whole, "minStep": 5_000, "maxStep": 60_000}]
+    )
     assert got == [
         _expected(rows, ["val"], 0, 10**9, 500),
         _expected(rows, ["val"], 5_000, 60_000, 500),
@@ -220,9 +228,7 @@ def test_a_key_in_two_keysets_lists_only_the_smaller(
             if rng.random() < 0.02:
                 row["eval"] = step / 5
         rows.append(row)
-    with store[0].write() as conn:
-        run_id = create_run(conn, store[1], None, "two-keysets", {})
-        _history.append_history(conn, run_id, rows)
+    run_id = _stored_in_halves(store, "two-keysets", rows)
     listed: list[int] = []
     listing = _history._listed_steps
 
