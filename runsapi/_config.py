@@ -2,7 +2,8 @@
 
 Each setting is the first found of: the arguments (`overrides`, `api_key`), the WANDB_*
 environment, the W&B settings files (`$WANDB_CONFIG_DIR/settings` or
-`~/.config/wandb/settings`, overridden by `./wandb/settings`; INI, `[default]` section, as
+`~/.config/wandb/settings`, overridden by `wandb/settings` under `$WANDB_DIR` or the working
+directory; INI, `[default]` section, as
 `wandb login --host` writes it), then a default. The API key comes from the argument,
 WANDB_API_KEY, the netrc entry for the base URL's host (`$NETRC`, `~/.netrc` or
 `~/_netrc`), then the settings files' `api_key` when they name the same base URL.
@@ -31,6 +32,7 @@ from runsapi._constants import (
     ENV_BASE_URL,
     ENV_CACHE_DIR,
     ENV_CONFIG_DIR,
+    ENV_DIR,
     ENV_ENTITY,
     ENV_PROJECT,
     GRAPHQL_PATH,
@@ -131,11 +133,13 @@ def _expand(path: str, environ: Mapping[str, str]) -> Path:
 
 def settings_file_paths(environ: Mapping[str, str]) -> list[Path]:
     """The W&B settings files, later ones winning: global (`$WANDB_CONFIG_DIR/settings`,
-    else `~/.config/wandb/settings`), then the workspace's (`./.wandb/settings` when
-    `./.wandb` exists, else `./wandb/settings`)."""
+    else `~/.config/wandb/settings`), then the workspace's, as the wandb SDK finds it:
+    `.wandb/settings` when `.wandb` exists, else `wandb/settings`, under `$WANDB_DIR`, else
+    the working directory."""
     config_dir = environ.get(ENV_CONFIG_DIR)
     global_dir = _expand(config_dir, environ) if config_dir else _home(environ) / ".config/wandb"
-    workspace = Path.cwd() / (".wandb" if (Path.cwd() / ".wandb").exists() else "wandb")
+    root = _expand(environ[ENV_DIR], environ) if environ.get(ENV_DIR) else Path.cwd()
+    workspace = root / (".wandb" if (root / ".wandb").exists() else "wandb")
     return [global_dir / "settings", workspace / "settings"]
 
 

@@ -41,6 +41,9 @@ _COLLECTIONS: dict[PathKind, str] = {"run": "runs", "sweep": "sweeps", "report":
 
 # W&B entity, project and run names: no slashes or colons, no surrounding whitespace.
 _PART = re.compile(r"^[^/:\s](?:[^/:]*[^/:\s])?$")
+# What W&B refuses in a run id and in a project name (the wandb SDK's validators).
+_RUN_ID_RESERVED = ":;,#?/'"
+_PROJECT_RESERVED = "/\\#?%:"
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,11 @@ def parse_run_path(path: str, *, entity: DefaultName, project: DefaultName) -> R
     for part in parts:
         if not _PART.match(part):
             raise _invalid(path, RUN_PATH_FORMS, kind="run")
+    _refuse_reserved(path, run_id, "run id", _RUN_ID_RESERVED, RUN_PATH_FORMS, kind="run")
+    if given_project is not None:
+        _refuse_reserved(
+            path, given_project, "project", _PROJECT_RESERVED, RUN_PATH_FORMS, kind="run"
+        )
     return RunPath(
         _or_default(given_entity, entity, path, "entity"),
         _or_default(given_project, project, path, "project"),
@@ -175,6 +183,9 @@ def parse_project_path(
     parts = _split(path, PROJECT_PATH_FORMS, kind="project")
     if len(parts) > 2 or not all(_PART.match(part) for part in parts):
         raise _invalid(path, PROJECT_PATH_FORMS, kind="project")
+    _refuse_reserved(
+        path, parts[-1], "project", _PROJECT_RESERVED, PROJECT_PATH_FORMS, kind="project"
+    )
     return ProjectPath(
         _or_default(parts[0] if len(parts) == 2 else None, entity, path, "entity"), parts[-1]
     )
@@ -272,6 +283,18 @@ def _or_default(given: str | None, default: DefaultName, path: str, what: str) -
             f"include it in the path or set {source} (or Api(overrides={{{what!r}: ...}}))"
         )
     return value
+
+
+def _refuse_reserved(
+    path: str, part: str, what: str, reserved: str, forms: tuple[str, ...], *, kind: PathKind
+) -> None:
+    """InvalidPathError when `part` holds a character W&B refuses in a `what`."""
+    found = [char for char in reserved if char in part]
+    if found:
+        raise InvalidPathError(
+            f"invalid {kind} path {path!r}: a {what} cannot contain any of"
+            f" {' '.join(reserved)} (found {' '.join(found)}); accepted forms: " + "; ".join(forms)
+        )
 
 
 def _invalid(path: str, forms: tuple[str, ...], *, kind: PathKind) -> InvalidPathError:

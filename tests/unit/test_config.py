@@ -125,6 +125,17 @@ def test_the_workspace_file_overrides_the_global_one(home: Path) -> None:
     assert (settings.base_url, settings.project) == ("http://global.example", "dot")
 
 
+def test_wandb_dir_moves_the_workspace_file(home: Path, tmp_path: Path) -> None:
+    """As the wandb SDK reads it: `wandb/settings` under $WANDB_DIR, not the working
+    directory's."""
+    _settings_file(Path.cwd() / "wandb/settings", base_url="http://ignored.example")
+    _settings_file(tmp_path / "runs-root/wandb/settings", base_url="http://127.0.0.1:9002")
+    env = {"HOME": str(home), "WANDB_DIR": str(tmp_path / "runs-root")}
+    assert resolve(env).base_url == "http://127.0.0.1:9002"
+    _settings_file(tmp_path / "runs-root/.wandb/settings", entity="dot")
+    assert resolve(env).entity == "dot"
+
+
 def test_environment_and_arguments_beat_the_files(home: Path) -> None:
     _settings_file(
         home / ".config/wandb/settings", base_url="http://file.example", entity="f", project="f"

@@ -97,6 +97,34 @@ def test_malformed_paths_name_the_accepted_forms(path: str) -> None:
     assert isinstance(caught.value, ValueError)
 
 
+@pytest.mark.parametrize(
+    ("path", "what", "found"),
+    [
+        ("demo/p/r?x", "run id", "?"),
+        ("e/p/r;1", "run id", ";"),
+        ("e/p:r,2", "run id", ","),
+        ("e/p/runs/it's", "run id", "'"),
+        ("r#1", "run id", "#"),
+        ("e/p%/r", "project", "%"),
+        ("e/p#:r", "project", "#"),
+        ("p\\q/r", "project", "\\"),
+    ],
+)
+def test_characters_wandb_refuses_are_named(path: str, what: str, found: str) -> None:
+    """A run id or project holding a character W&B refuses is an error before any
+    request, naming the part, the characters refused and the one found."""
+    with pytest.raises(InvalidPathError) as caught:
+        parse(path)
+    message = str(caught.value)
+    assert f"a {what} cannot contain any of" in message and f"(found {found})" in message
+    assert "accepted forms" in message
+
+
+def test_a_project_path_refuses_them_too() -> None:
+    with pytest.raises(InvalidPathError, match=r"a project cannot contain .* \(found \?\)"):
+        parse_project_path("e/p?", entity=lambda: "e", project=lambda: "p")
+
+
 def test_missing_defaults_are_named() -> None:
     with pytest.raises(InvalidPathError, match=r"entity missing .* WANDB_ENTITY"):
         parse("p/r", Defaults(entity=None))
@@ -189,7 +217,7 @@ def test_url_percent_encodes_parts() -> None:
 
 names = st.text(
     alphabet=st.characters(
-        blacklist_characters="/:", blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp")
+        blacklist_characters="/:;,#?'\\%", blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp")
     ),
     min_size=1,
     max_size=12,
