@@ -86,10 +86,13 @@ def _check_depth(filters: Mapping[str, Any]) -> None:
 
 
 class IndexTerm(NamedTuple):
-    """A plain comparison that every run the filter matches satisfies (`column = ?`,
-    `json_extract(...) IN (...)`, `... < ?`, a tag lookup): what SQLite searches an index
-    by. `probe` SELECTs the rows of that index it matches (to tell how selective it is);
-    `field` is the value expression of the field it compares (None: tags)."""
+    """A condition that every run the filter matches satisfies, written for SQLite to
+    search an index by: a plain comparison (`column = ?`, `json_extract(...) IN (...)`,
+    `... < ?`), a tag lookup, or an OR of such conditions (an `$or`'s). It restricts the
+    runs to the project itself, so that SQLite can search by it alone (the multi-index OR
+    of an `$or` needs each branch to). `probe` SELECTs the rows it matches (to tell how
+    selective it is); `field` is the value expression of the field it compares (None: tags,
+    an OR)."""
 
     sql: str
     params: list[Any]
@@ -112,7 +115,8 @@ class RunFilter(NamedTuple):
     index_count: Sql | None = None
 
     def full(self) -> Sql:
-        """The exact condition after every index term, for SQLite to search by any."""
+        """The exact condition after every index term, for SQLite to search by any (the
+        terms restrict the runs to the project: SQLite needs no other restriction)."""
         sql = " AND ".join([*(term.sql for term in self.terms), self.condition])
         return sql, [param for term in self.terms for param in term.params] + self.params
 
@@ -200,13 +204,18 @@ _MAX_INDEXED_IN = 256
 
 def _index_terms(filters: Mapping[str, Any], terms: list[IndexTerm]) -> None:
     """The IndexTerms the filters imply (never narrower than the exact condition, which
-    is checked on the runs a term finds). Only the top-level conjunction (and nested
-    $and) is read: a negation or $or implies no such term."""
+    is checked on the runs a term finds): those of the top-level conjunction (and nested
+    $and), and an $or's when each of its branches implies some. A negation implies none."""
     for key, value in filters.items():
         if key == "$and" and isinstance(value, list):
             for item in value:
                 if isinstance(item, Mapping):
                     _index_terms(item, terms)
+            continue
+        if key == "$or" and isinstance(value, list):
+            union = _union_term(value)
+            if union is not None:
+                terms.append(union)
             continue
         if key.startswith("$"):
             continue
@@ -216,6 +225,31 @@ def _index_terms(filters: Mapping[str, Any], terms: list[IndexTerm]) -> None:
             term = _index_term(field, op, operand)
             if term is not None:
                 terms.append(term)
+
+
+# An $or of more branches than this implies no term (its OR would be one search a branch).
+_MAX_INDEXED_BRANCHES = 32
+
+
+def _union_term(branches: list[Any]) -> IndexTerm | None:
+    """The OR of the terms each branch of an $or implies (a branch's own terms ANDed),
+    when every branch implies some: SQLite then searches each branch's index and unites
+    the runs found (its multi-index OR)."""
+    if not 0 < len(branches) <= _MAX_INDEXED_BRANCHES:
+        return None
+    parts: list[Sql] = []
+    for branch in branches:
+        implied: list[IndexTerm] = []
+        if isinstance(branch, Mapping):
+            _index_terms(branch, implied)
+        if not implied:
+            return None
+        parts.append(
+            (" AND ".join(term.sql for term in implied), [p for t in implied for p in t.params])
+        )
+    sql = "(" + " OR ".join(f"({part})" for part, _ in parts) + ")"
+    params = [param for _, part_params in parts for param in part_params]
+    return IndexTerm(sql, params, (f"SELECT 1 FROM runs WHERE {sql}", params), None)
 
 
 def _indexable(value: Any) -> bool:
@@ -241,9 +275,8 @@ def _index_term(field: Field, op: str, operand: Any) -> IndexTerm | None:
     term = _scalar_term(field, op, operand)
     if term is None:
         return None
-    sql, params = term
-    probe = f"SELECT 1 FROM runs WHERE runs.project_id = ? AND {sql}"
-    return IndexTerm(sql, params, (probe, [PROJECT, *params]), field.value_sql)
+    sql, params = f"(runs.project_id = ? AND {term[0]})", [PROJECT, *term[1]]
+    return IndexTerm(sql, params, (f"SELECT 1 FROM runs WHERE {sql}", params), field.value_sql)
 
 
 def _scalar_term(field: Scalar, op: str, operand: Any) -> Sql | None:

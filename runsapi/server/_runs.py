@@ -114,11 +114,19 @@ def count_runs(conn: sqlite3.Connection, project_id: int, filters: RunFilter) ->
         sql, params = filters.index_count
     else:
         condition, params = filters.full()
-        sql = f"SELECT count(*) FROM runs WHERE runs.project_id = ? AND {condition}"
+        sql = f"SELECT count(*) FROM runs WHERE {_project(filters)} AND {condition}"
         params = [PROJECT, *params]
     with sqlite_limits():
         (count,) = conn.execute(sql, bind(params, project_id)).fetchone()
     return int(count)
+
+
+def _project(filters: RunFilter) -> str:
+    """The condition on the project a statement searching the filter's terms holds: with
+    terms, written so that SQLite searches no index by it alone (each term restricts the
+    runs to the project itself; searched by the project alone, an `$or` would read every
+    run of the project)."""
+    return "+runs.project_id = ?" if filters.terms else "runs.project_id = ?"
 
 
 def _selective_term(
@@ -173,7 +181,7 @@ def list_runs(
                 condition, params = filters.searching(term)
                 table = "runs"
                 matching = (
-                    f"runs.id IN (SELECT runs.id FROM runs WHERE runs.project_id = ?"
+                    f"runs.id IN (SELECT runs.id FROM runs WHERE +runs.project_id = ?"
                     f" AND {condition} AND {walk.condition} ORDER BY {walk.order_by} LIMIT ?)"
                 )
                 limit *= 2

@@ -53,6 +53,9 @@ FILTERS: dict[str, dict[str, Any]] = {
     "summary and state": {"$and": [{"summary_metrics.acc": {"$gt": 0.9}}, {"state": "finished"}]},
     "created since": {"createdAt": {"$gt": "2024-01-01T00:00:00Z"}},
     "group": {"group": "baseline"},
+    "$or": {"$or": [{"state": "crashed"}, {"summary_metrics.loss": {"$lt": 0.06}}]},
+    "$or of a key": {"$or": [{"config.batch_size": 16}, {"config.batch_size": 64}]},
+    "$or with tags": {"$or": [{"tags": "baseline"}, {"state": "failed", "group": "x"}]},
 }
 
 
@@ -388,3 +391,25 @@ def test_walk_indexes_are_capped(tmp_path: Path) -> None:
         assert _json_indexes.walk_index(store, "runs.created_at", without) is None
     finally:
         store.close()
+
+
+def test_an_or_of_indexed_branches_searches_each_branch(store: tuple[Store, int]) -> None:
+    """An `$or` whose branches each compare an indexed field is counted, and a selective
+    one paged, by searching each branch's index and uniting the runs found."""
+    conn = store[0].connection()
+    filters = {"$or": [{"state": "crashed"}, {"summary_metrics.loss": {"$lt": 0.06}}]}
+    compiled = compile_filters(filters)
+    _json_indexes.ensure(store[0], [compiled.condition])
+    recorder = Recorder(conn)
+    counted: Any = recorder
+    _runs.count_runs(counted, store[1], compiled)
+    (plan,) = _plans(conn, recorder.statements)
+    assert plan[0] == "MULTI-INDEX OR", plan
+    assert any("runs_state (project_id=? AND state=?)" in line for line in plan), plan
+    assert any("(project_id=? AND <expr><?)" in line for line in plan), plan
+    pages = [
+        (sql, params)
+        for sql, params in _page_statements(*store, filters, "+created_at")
+        if "count(*)" not in sql
+    ]
+    assert all("MULTI-INDEX OR" in plan for plan in _plans(conn, pages))
