@@ -202,17 +202,20 @@ def compile_filter_text(text: str | None) -> RunFilter:
 _MAX_INDEXED_IN = 256
 
 
-def _index_terms(filters: Mapping[str, Any], terms: list[IndexTerm]) -> None:
+def _index_terms(
+    filters: Mapping[str, Any], terms: list[IndexTerm], *, unions: bool = True
+) -> None:
     """The IndexTerms the filters imply (never narrower than the exact condition, which
     is checked on the runs a term finds): those of the top-level conjunction (and nested
-    $and), and an $or's when each of its branches implies some. A negation implies none."""
+    $and), and (with `unions`) an $or's when each of its branches implies some. A
+    negation implies none."""
     for key, value in filters.items():
         if key == "$and" and isinstance(value, list):
             for item in value:
                 if isinstance(item, Mapping):
-                    _index_terms(item, terms)
+                    _index_terms(item, terms, unions=unions)
             continue
-        if key == "$or" and isinstance(value, list):
+        if key == "$or" and isinstance(value, list) and unions:
             union = _union_term(value)
             if union is not None:
                 terms.append(union)
@@ -234,14 +237,15 @@ _MAX_INDEXED_BRANCHES = 32
 def _union_term(branches: list[Any]) -> IndexTerm | None:
     """The OR of the terms each branch of an $or implies (a branch's own terms ANDed),
     when every branch implies some: SQLite then searches each branch's index and unites
-    the runs found (its multi-index OR)."""
+    the runs found (its multi-index OR). An $or within a branch implies none: nested ORs
+    would nest the term's SQL deeper than SQLite's parser takes."""
     if not 0 < len(branches) <= _MAX_INDEXED_BRANCHES:
         return None
     parts: list[Sql] = []
     for branch in branches:
         implied: list[IndexTerm] = []
         if isinstance(branch, Mapping):
-            _index_terms(branch, implied)
+            _index_terms(branch, implied, unions=False)
         if not implied:
             return None
         parts.append(
