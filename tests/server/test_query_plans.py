@@ -169,20 +169,27 @@ def test_filtered_counts_search_an_index(store: tuple[Store, int], shape: str) -
 def test_selective_filters_search_by_their_own_index(store: tuple[Store, int]) -> None:
     """A count of a selective filter searches the index of the filtered field itself (a
     key's own index, or a walk index led by the key: the same entries in the same order)."""
-    conn = store[0].connection()
     for filters, index in [
         ({"state": "crashed"}, "runs_state (project_id=? AND state=?)"),
         ({"config.lr.value": {"$lt": 2e-5}}, "(project_id=? AND <expr><?)"),
         ({"summary_metrics.loss": {"$lt": 0.06}}, "(project_id=? AND <expr><?)"),
         ({"tags": "baseline"}, "run_tags_tag"),
     ]:
-        compiled = compile_filters(filters)
-        _json_indexes.ensure(store[0], [compiled.condition])
-        recorder = Recorder(conn)
-        counted: Any = recorder
-        _runs.count_runs(counted, store[1], compiled)
-        (plan,) = _plans(conn, recorder.statements)
+        plan = _count_plan(store, filters)
         assert any(index in line for line in plan), (filters, plan)
+
+
+def _count_plan(store: tuple[Store, int], filters: dict[str, Any]) -> list[str]:
+    """The query plan of counting the runs `filters` match (its one statement), once the
+    indexes the resolvers create for it exist."""
+    compiled = compile_filters(filters)
+    _json_indexes.ensure(store[0], [compiled.condition])
+    conn = store[0].connection()
+    recorder = Recorder(conn)
+    counted: Any = recorder
+    _runs.count_runs(counted, store[1], compiled)
+    (plan,) = _plans(conn, recorder.statements)
+    return plan
 
 
 def test_key_indexes_are_recorded_and_capped(store: tuple[Store, int]) -> None:
@@ -314,7 +321,6 @@ def test_the_username_on_runs_follows_users(tmp_path: Path) -> None:
 
 def test_a_tags_count_reads_run_tags_alone(store: tuple[Store, int]) -> None:
     """Counting runs by a tag (or `$in` tags) reads the tag index, no run."""
-    conn = store[0].connection()
     search = "SEARCH run_tags USING COVERING INDEX run_tags_tag (project_id=? AND tag=?)"
     for filters, plan in [
         ({"tags": "baseline"}, [search]),
@@ -323,10 +329,7 @@ def test_a_tags_count_reads_run_tags_alone(store: tuple[Store, int]) -> None:
             ["USE TEMP B-TREE FOR count(DISTINCT)", search],
         ),
     ]:
-        recorder = Recorder(conn)
-        counted: Any = recorder
-        _runs.count_runs(counted, store[1], compile_filters(filters))
-        assert _plans(conn, recorder.statements) == [plan], filters
+        assert _count_plan(store, filters) == plan, filters
 
 
 @pytest.mark.parametrize("order", ["-summary_metrics.loss", "+summary_metrics.loss"])
@@ -396,14 +399,8 @@ def test_walk_indexes_are_capped(tmp_path: Path) -> None:
 def test_an_or_of_indexed_branches_searches_each_branch(store: tuple[Store, int]) -> None:
     """An `$or` whose branches each compare an indexed field is counted, and a selective
     one paged, by searching each branch's index and uniting the runs found."""
-    conn = store[0].connection()
     filters = {"$or": [{"state": "crashed"}, {"summary_metrics.loss": {"$lt": 0.06}}]}
-    compiled = compile_filters(filters)
-    _json_indexes.ensure(store[0], [compiled.condition])
-    recorder = Recorder(conn)
-    counted: Any = recorder
-    _runs.count_runs(counted, store[1], compiled)
-    (plan,) = _plans(conn, recorder.statements)
+    plan = _count_plan(store, filters)
     assert plan[0] == "MULTI-INDEX OR", plan
     assert any("runs_state (project_id=? AND state=?)" in line for line in plan), plan
     assert any("(project_id=? AND <expr><?)" in line for line in plan), plan
@@ -412,4 +409,4 @@ def test_an_or_of_indexed_branches_searches_each_branch(store: tuple[Store, int]
         for sql, params in _page_statements(*store, filters, "+created_at")
         if "count(*)" not in sql
     ]
-    assert all("MULTI-INDEX OR" in plan for plan in _plans(conn, pages))
+    assert all("MULTI-INDEX OR" in plan for plan in _plans(store[0].connection(), pages))
