@@ -40,6 +40,23 @@ def server_for_the_official_client(home: Path, seed: SeedSpec) -> Iterator[Local
         os.environ.update(saved)
 
 
+# For modules whose tests run `wandb.init`: it talks to its wandb-core service over a Unix
+# socket in the temp directory.
+WANDB_CORE_SOCKET = pytest.mark.block_network(
+    allowed_hosts=["127.0.0.1", "localhost", r".*/wandb-[\d-]+/socket$"]
+)
+
+
+@contextmanager
+def server_for_the_sdk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    """A LocalServer for the wandb SDK's runs (one seeded run, no artifacts), its files
+    in a fresh home; wandb-core's service is stopped before the server goes."""
+    seed = SeedSpec(runs=1, steps=5, events=1, files=1, artifacts=False)
+    with server_for_the_official_client(tmp_path_factory.mktemp("wandb-home"), seed) as running:
+        yield running
+        wandb.teardown()
+
+
 def official_api(server: LocalServer, api_key: str | None = None) -> Any:
     """The official client on `server`, as its default user (or the key's)."""
     return wandb.Api(

@@ -14,23 +14,18 @@ import wandb
 
 from runsapi import ArtifactDraft
 from runsapi._sync.api import Api
-from runsapi.server import LocalServer, SeedSpec
-from tests.compat.conftest import downloaded, server_for_the_official_client
+from runsapi.server import LocalServer
+from tests.compat.conftest import WANDB_CORE_SOCKET, downloaded, server_for_the_sdk
 
 PROJECT = "sdk-artifacts"
 FILES = {"weights.bin": bytes(range(256)) * 40, "config/model.json": b'{"layers": [64, 64]}'}
-# `wandb.init` talks to its wandb-core service over a Unix socket in the temp directory.
-pytestmark = pytest.mark.block_network(
-    allowed_hosts=["127.0.0.1", "localhost", r".*/wandb-[\d-]+/socket$"]
-)
+pytestmark = WANDB_CORE_SOCKET
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    seed = SeedSpec(runs=1, steps=5, events=1, files=1, artifacts=False)
-    with server_for_the_official_client(tmp_path_factory.mktemp("wandb-home"), seed) as running:
+    with server_for_the_sdk(tmp_path_factory) as running:
         yield running
-        wandb.teardown()  # stop wandb-core's service before the server goes
 
 
 def _sdk_run(server: LocalServer, run_id: str) -> wandb.Run:

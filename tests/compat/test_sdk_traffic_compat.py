@@ -25,15 +25,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from runsapi import Api
-from runsapi.server import LocalServer, SeedSpec
-from tests.compat.conftest import server_for_the_official_client
+from runsapi.server import LocalServer
+from tests.compat.conftest import WANDB_CORE_SOCKET, server_for_the_sdk
 
 PROJECT = "sdk-traffic"
 TELEMETRY = "/sdk/otel/v1/metrics"
-# `wandb.init` talks to its wandb-core service over a Unix socket in the temp directory.
-pytestmark = pytest.mark.block_network(
-    allowed_hosts=["127.0.0.1", "localhost", r".*/wandb-[\d-]+/socket$"]
-)
+pytestmark = WANDB_CORE_SOCKET
 
 
 @dataclass
@@ -81,10 +78,8 @@ def _proxy(upstream: str, recording: Recording) -> Starlette:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    seed = SeedSpec(runs=1, steps=5, events=1, files=1, artifacts=False)
-    with server_for_the_official_client(tmp_path_factory.mktemp("wandb-home"), seed) as running:
+    with server_for_the_sdk(tmp_path_factory) as running:
         yield running
-        wandb.teardown()
 
 
 @pytest.fixture(scope="module")
