@@ -56,9 +56,7 @@ def ensure(store: Store, sql_texts: Iterable[str]) -> None:
     wanted: set[tuple[str, str]] = set()
     for sql in sql_texts:
         wanted |= keys_in(sql)
-    known = store.json_indexes
-    if known is None:
-        known = store.json_indexes = _known(store.connection())
+    known = _recorded(store)
     missing = wanted - known
     if not missing or len(known) >= MAX_JSON_INDEXES:
         return
@@ -67,15 +65,34 @@ def ensure(store: Store, sql_texts: Iterable[str]) -> None:
         for column, path in sorted(missing - known):
             if len(known) >= MAX_JSON_INDEXES:
                 break
-            name = index_name(column, path)
             expression = json_value_sql(column, path)
-            conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON runs (project_id, {expression})")
-            conn.execute(
-                "INSERT OR IGNORE INTO json_indexes (name, column_name, path, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (name, column, path, now()),
-            )
-            known.add((column, path))
+            _create(conn, known, index_name(column, path), expression, (column, path))
+
+
+def _recorded(store: Store) -> set[tuple[str, str]]:
+    """(column, path) of the indexes recorded, read once per store and kept up to date
+    by `_create`."""
+    if store.json_indexes is None:
+        store.json_indexes = _known(store.connection())
+    return store.json_indexes
+
+
+def _create(
+    conn: sqlite3.Connection,
+    known: set[tuple[str, str]],
+    name: str,
+    indexed: str,
+    recorded: tuple[str, str],
+) -> None:
+    """Create the index `name` of runs by (project_id, <indexed>) and record it as
+    `recorded` (column name, path) in json_indexes and in `known`."""
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON runs (project_id, {indexed})")
+    conn.execute(
+        "INSERT OR IGNORE INTO json_indexes (name, column_name, path, created_at)"
+        " VALUES (?, ?, ?, ?)",
+        (name, *recorded, now()),
+    )
+    known.add(recorded)
 
 
 def _indexed_expression(value_sql: str) -> str:
@@ -98,9 +115,7 @@ def walk_index(store: Store, order_sql: str, condition: str) -> str | None:
     columns += [json_value_sql(column, path) for column, path in keys]
     described = "\n".join(columns)
     name = "runs_walk_" + hashlib.sha1(described.encode()).hexdigest()[:16]
-    known = store.json_indexes
-    if known is None:
-        known = store.json_indexes = _known(store.connection())
+    known = _recorded(store)
     if (_WALK, described) in known:
         return name
     with store.write() as conn:
@@ -109,13 +124,5 @@ def walk_index(store: Store, order_sql: str, condition: str) -> str | None:
             walks = sum(column == _WALK for column, _ in known)
             if walks >= MAX_WALK_INDEXES or len(known) >= MAX_JSON_INDEXES:
                 return None
-            conn.execute(
-                f"CREATE INDEX IF NOT EXISTS {name} ON runs (project_id, {', '.join(columns)})"
-            )
-            conn.execute(
-                "INSERT OR IGNORE INTO json_indexes (name, column_name, path, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (name, _WALK, described, now()),
-            )
-            known.add((_WALK, described))
+            _create(conn, known, name, ", ".join(columns), (_WALK, described))
     return name
