@@ -265,12 +265,7 @@ def _sampled_rows(
         return []
     if last - first + 1 == count:
         return _gap_free_rows(conn, table, run_id, first, last, samples)
-    (listed,) = conn.execute(
-        f"SELECT json_group_array({position}) FROM (SELECT {position}"
-        f" FROM {positions_from} WHERE {where} ORDER BY {position})",
-        params,
-    ).fetchone()
-    positions = json.loads(listed)
+    positions = _positions(conn, position, positions_from, where, params)
     return _rows_at(
         conn, table, run_id, [positions[index] for index in sample_indices(len(positions), samples)]
     )
@@ -331,15 +326,8 @@ def _history_texts(
     # times as many steps does.
     if ranked.ranked_from == 0 and sum(keyset.rows for keyset in others) * 5 <= ranked.rows:
         return _ranked_rows(conn, run_id, ranked, others, lo, hi, samples)
-    ids = [keyset.id for keyset in filled]
-    return _sampled_rows(
-        conn,
-        "history",
-        f"run_id = ? AND keyset_id IN ({','.join('?' * len(ids))}) AND step >= ? AND step <= ?",
-        [run_id, *ids, lo, hi],
-        samples,
-        "history INDEXED BY history_keyset",
-    )
+    where, params = _in_keysets(run_id, filled, lo, hi)
+    return _sampled_rows(conn, "history", where, params, samples, _BY_KEYSET)
 
 
 def _stride(keysets: list[_Keyset], first: int, last: int, count: int) -> int | None:
@@ -428,14 +416,32 @@ def _listed_steps(
     """The steps of the keysets' rows with lo <= step <= hi, in order."""
     if not keysets:
         return []
+    return _positions(conn, "step", _BY_KEYSET, *_in_keysets(run_id, keysets, lo, hi))
+
+
+# Where the steps of a run's keysets are listed from: a few bytes a row, where the
+# history table holds whole rows.
+_BY_KEYSET = "history INDEXED BY history_keyset"
+
+
+def _in_keysets(run_id: int, keysets: list[_Keyset], lo: int, hi: int) -> tuple[str, list[Any]]:
+    """The condition (and its parameters) of the run's rows of the keysets with
+    lo <= step <= hi."""
     ids = [keyset.id for keyset in keysets]
+    where = f"run_id = ? AND keyset_id IN ({','.join('?' * len(ids))}) AND step >= ? AND step <= ?"
+    return where, [run_id, *ids, lo, hi]
+
+
+def _positions(
+    conn: sqlite3.Connection, position: str, source: str, where: str, params: list[Any]
+) -> list[int]:
+    """The positions of the rows of `source` matching `where`, in order, in one value."""
     (listed,) = conn.execute(
-        "SELECT json_group_array(step) FROM (SELECT step FROM history INDEXED BY"
-        f" history_keyset WHERE run_id = ? AND keyset_id IN ({','.join('?' * len(ids))})"
-        " AND step >= ? AND step <= ? ORDER BY step)",
-        [run_id, *ids, lo, hi],
+        f"SELECT json_group_array({position}) FROM (SELECT {position}"
+        f" FROM {source} WHERE {where} ORDER BY {position})",
+        params,
     ).fetchone()
-    return sorted(json.loads(listed))
+    return list(json.loads(listed))
 
 
 def _ranks_at(
@@ -446,8 +452,8 @@ def _ranks_at(
     ranks: dict[int, int | None] = {}
     for chunk in _chunks(steps, _STEPS_PER_QUERY):
         (found,) = conn.execute(
-            "SELECT json_group_array(json_array(wanted.value, (SELECT ordinal FROM history"
-            " INDEXED BY history_keyset WHERE run_id = ? AND keyset_id = ?"
+            "SELECT json_group_array(json_array(wanted.value, (SELECT ordinal"
+            f" FROM {_BY_KEYSET} WHERE run_id = ? AND keyset_id = ?"
             " AND step >= wanted.value ORDER BY step LIMIT 1))) FROM json_each(?) AS wanted",
             (run_id, keyset_id, json.dumps(list(chunk))),
         ).fetchone()
@@ -462,7 +468,7 @@ def _rank_at(
     before it (DESC); None when there is none."""
     bound = ">=" if direction == "ASC" else "<="
     row = conn.execute(
-        "SELECT ordinal FROM history INDEXED BY history_keyset WHERE run_id = ?"
+        f"SELECT ordinal FROM {_BY_KEYSET} WHERE run_id = ?"
         f" AND keyset_id = ? AND step {bound} ? ORDER BY step {direction} LIMIT 1",
         (run_id, keyset_id, step),
     ).fetchone()
