@@ -30,6 +30,7 @@ searching by a comparison reads index entries, not runs.
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -468,12 +469,12 @@ def _equals_leaf(field: Scalar, value: Any) -> Sql:
     raise FilterError(f"cannot compare with {value!r}")
 
 
-_PYTHON_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": lambda a, b: bool(a == b),
-    ">": lambda a, b: bool(a > b),
-    ">=": lambda a, b: bool(a >= b),
-    "<": lambda a, b: bool(a < b),
-    "<=": lambda a, b: bool(a <= b),
+_PYTHON_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
 }
 
 
