@@ -168,6 +168,8 @@ def list_runs(
     rows: list[tuple[Any, ...]] = []
     with sqlite_limits():
         term = _selective_term(conn, project_id, filters)
+        searched = filters.searching(term) if term is not None else None
+        walked: dict[str, tuple[str, list[Any]]] = {}  # keep -> condition: at most two a page
         walks = ordering.parts(
             position, key_present=key in filters.present, searchable=term is None
         )
@@ -175,10 +177,10 @@ def list_runs(
             if len(rows) > first:
                 break
             limit = [first + 1 - len(rows)]
-            if term is not None:
+            if searched is not None:
                 # Search the term's index; sort the ids of the runs found, then read the
                 # page's runs whole: the sort carries a key and an id a run, not every column.
-                condition, params = filters.searching(term)
+                condition, params = searched
                 table = "runs"
                 matching = (
                     f"runs.id IN (SELECT runs.id FROM runs WHERE +runs.project_id = ?"
@@ -189,7 +191,10 @@ def list_runs(
                 # Walk the order's index: the filter's comparisons search no index but the
                 # order key's, and that one only where the walk goes by the key (not among
                 # ties, by row id).
-                condition, params = filters.walked(key if walk.by_key else "")
+                keep = key if walk.by_key else ""
+                if keep not in walked:
+                    walked[keep] = filters.walked(keep)
+                condition, params = walked[keep]
                 table = f"runs INDEXED BY {walk_index}" if walk_index else "runs"
                 matching = f"runs.project_id = ? AND {condition} AND {walk.condition}"
             rows += conn.execute(
